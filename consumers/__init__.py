@@ -1,0 +1,1 @@
+"""Queue consumers: batched, idempotent writes from RabbitMQ to Cassandra (DESIGN.md §2, §4)."""

@@ -1,0 +1,61 @@
+"""A small client of the RabbitMQ management HTTP API: what AMQP cannot do (vhosts,
+policies) and what it does not tell (unacked counts)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from service.settings import Settings
+
+
+class ManagementError(RuntimeError):
+    pass
+
+
+class Management:
+    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+        self.base = settings.rabbitmq_management_url.rstrip("/") + "/api"
+        self.vhost = settings.vhost
+        self.user = settings.amqp_credentials[0]
+        self.http = requests.Session()
+        self.http.auth = settings.amqp_credentials
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> Any:
+        url = f"{self.base}/{path}"
+        try:
+            response = self.http.request(method, url, json=json, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ManagementError(f"RabbitMQ management API at {self.base}: {exc}") from exc
+        if response.status_code not in ok:
+            raise ManagementError(f"{method} {url}: {response.status_code} {response.text[:200]}")
+        return response.json() if response.content and response.status_code == 200 else None
+
+    @property
+    def _v(self) -> str:
+        return quote(self.vhost, safe="")
+
+    def ensure_vhost(self) -> bool:
+        """Creates the vhost (and grants the AMQP user full permissions) when missing."""
+        if self._call("GET", f"vhosts/{self._v}", ok=(200, 404)) is not None:
+            return False
+        self._call("PUT", f"vhosts/{self._v}", json={"description": "tally"})
+        self._call("PUT", f"permissions/{self._v}/{quote(self.user, safe='')}",
+                   json={"configure": ".*", "write": ".*", "read": ".*"})
+        return True
+
+    def delete_vhost(self) -> None:
+        self._call("DELETE", f"vhosts/{self._v}", ok=(204, 404))
+
+    def put_policy(self, name: str, policy: dict[str, Any]) -> None:
+        self._call("PUT", f"policies/{self._v}/{quote(name, safe='')}", json=policy)
+
+    def queue(self, name: str) -> dict[str, Any]:
+        """Counters of one queue: messages, messages_ready, messages_unacknowledged, policy…"""
+        return self._call("GET", f"queues/{self._v}/{quote(name, safe='')}")
+
+    def queues(self) -> list[dict[str, Any]]:
+        return self._call("GET", f"queues/{self._v}") or []

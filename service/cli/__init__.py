@@ -1,0 +1,1 @@
+"""The `tally` command: one module per operator command, each with register(subparsers)."""

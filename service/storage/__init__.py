@@ -1,0 +1,1 @@
+"""Cassandra plumbing: the session (one per process, opened after fork) and migrations."""
