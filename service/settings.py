@@ -66,6 +66,8 @@ FIELDS: dict[str, Field] = {
     "max_body_bytes": Field("TALLY_MAX_BODY_BYTES", 1_048_576, "largest webhook body", int),
     "trusted_proxy_hops": Field("TALLY_TRUSTED_PROXY_HOPS", 0, "proxies in front of gunicorn whose "
                                 "X-Forwarded-For is trusted (nginx: 1)", int),
+    "partner_cache_seconds": Field("TALLY_PARTNER_CACHE_SECONDS", 5.0, "how long ingest caches a partner "
+                                   "(a disable or a new secret takes effect within it)", float),
     "readiness_cache_seconds": Field("TALLY_READINESS_CACHE_SECONDS", 3.0, "how long /readyz reuses its "
                                      "last answer", float),
     "log_dir": Field("TALLY_LOG_DIR", str(REPO_ROOT / "var" / "log"), "JSON logs (rotated); empty: stdout"),
@@ -131,6 +133,7 @@ class Settings:
     queue_max_length: int
     max_body_bytes: int
     trusted_proxy_hops: int
+    partner_cache_seconds: float
     readiness_cache_seconds: float
     log_dir: str
     log_max_bytes: int

@@ -17,7 +17,7 @@ from service.settings import Settings
 log = logging.getLogger("tally.cassandra")
 
 
-def connect(settings: Settings, keyspace: str | None = None) -> Session:
+def connect(settings: Settings, keyspace: str | None = None, slow_query_log: bool = True) -> Session:
     """A session with Tally's one execution profile: LOCAL_QUORUM reads and writes,
     LOCAL_SERIAL for lightweight transactions, token-aware routing inside the local DC."""
     profile = ExecutionProfile(
@@ -38,7 +38,7 @@ def connect(settings: Settings, keyspace: str | None = None) -> Session:
         connect_timeout=5,
     )
     session = cluster.connect(keyspace)
-    if settings.slow_query_ms > 0:
+    if slow_query_log and settings.slow_query_ms > 0:
         session.add_request_init_listener(_SlowQueryLog(settings.slow_query_ms / 1000.0))
     return session
 

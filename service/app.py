@@ -1,0 +1,42 @@
+"""The Flask app factory. Both gunicorn instances serve this package, each registering only
+its own blueprints (DESIGN.md §2): `ingest` takes webhooks, `api` serves the apps."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service import logs
+from service.bootstrap import Runtime
+from service.http import context, errors, health
+from service.settings import Settings
+
+INSTANCES = ("ingest", "api", "all")
+API_BODY_LIMIT = 64 * 1024  # JSON bodies of the app API are small
+
+
+def create_app(settings: Settings | None = None, instance: str = "all", configure_logging: bool = True,
+               publisher_pool_size: int = 8) -> Flask:
+    """Builds the app for one instance type; opens no connection (see service.bootstrap)."""
+    if instance not in INSTANCES:
+        raise ValueError(f"instance must be one of {INSTANCES}, not {instance!r}")
+    settings = settings or Settings.from_env()
+    if configure_logging:
+        logs.configure(settings, instance)
+    app = Flask("tally")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes if instance != "api" else API_BODY_LIMIT
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["tally"] = Runtime(settings, instance, publisher_pool_size)
+    if settings.trusted_proxy_hops:
+        n = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    errors.register(app)
+    context.register(app, instance)
+    app.register_blueprint(health.blueprint)
+    if instance in ("ingest", "all"):
+        from service.webhooks.views import blueprint as webhooks
+        app.register_blueprint(webhooks)
+    if instance in ("api", "all"):
+        from service.api import register_api
+        register_api(app)
+    return app

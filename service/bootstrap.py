@@ -1,0 +1,80 @@
+"""The one composition root: every process type (ingest and api instances, consumers,
+operator commands) builds its dependencies through a Runtime.
+
+Nothing connects when a Runtime is made: the Cassandra session and the broker publishers are
+opened on first use, in the process that uses them, so gunicorn can fork safely; gunicorn's
+post_worker_init hook calls `warm()` to pay the connection cost before the first request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from cassandra.cluster import Session
+from flask import Flask
+
+from service.broker.publisher import PublisherPool
+from service.settings import Settings
+from service.storage.session import connect, shutdown
+
+R = TypeVar("R")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, process: str, publisher_pool_size: int = 8) -> None:
+        self.settings = settings
+        self.process = process
+        self.publisher_pool_size = publisher_pool_size
+        self._lock = threading.RLock()
+        self._session: Session | None = None
+        self._publishers: PublisherPool | None = None
+        self._singletons: dict[object, Any] = {}
+
+    @property
+    def session(self) -> Session:
+        with self._lock:
+            if self._session is None:
+                self._session = connect(self.settings, keyspace=self.settings.keyspace)
+            return self._session
+
+    @property
+    def publishers(self) -> PublisherPool:
+        with self._lock:
+            if self._publishers is None:
+                self._publishers = PublisherPool(self.settings, self.publisher_pool_size)
+            return self._publishers
+
+    def repository(self, cls: type[R]) -> R:
+        """The process's one instance of a repository class (built with the session)."""
+        return self.singleton(cls, lambda: cls(self.session))  # type: ignore[call-arg]
+
+    def singleton(self, key: object, factory: Callable[[], R]) -> R:
+        """The process's one instance of anything (a repository, a cache, a client)."""
+        with self._lock:
+            if key not in self._singletons:
+                self._singletons[key] = factory()
+            return self._singletons[key]  # type: ignore[no-any-return]
+
+    def check_cassandra(self) -> tuple[bool, str]:
+        try:
+            self.session.execute("SELECT release_version FROM system.local", timeout=2)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with the reason
+            return False, f"cassandra: {type(exc).__name__}: {exc}"[:300]
+        return True, "ok"
+
+    def warm(self) -> None:
+        _ = self.session
+
+    def close(self) -> None:
+        with self._lock:
+            if self._publishers is not None:
+                self._publishers.close()
+            shutdown(self._session)
+            self._session, self._publishers = None, None
+            self._singletons.clear()
+
+
+def runtime(app: Flask) -> Runtime:
+    return app.extensions["tally"]  # type: ignore[no-any-return]

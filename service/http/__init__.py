@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by both gunicorn instances: JSON errors, request ids and logs, health."""

@@ -1,0 +1,34 @@
+"""`/livez` (the process answers) and `/readyz` (it can do its job: Cassandra answers),
+the latter cached for TALLY_READINESS_CACHE_SECONDS so probes never load the database."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+from service.bootstrap import runtime
+
+blueprint = Blueprint("health", __name__)
+_lock = threading.Lock()
+_last: dict[str, object] = {"at": -1e9, "ok": False, "reason": "not checked"}
+
+
+@blueprint.get("/livez")
+def livez() -> ResponseReturnValue:
+    return jsonify({"status": "ok"})
+
+
+@blueprint.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    with _lock:
+        if time.monotonic() - float(_last["at"]) > rt.settings.readiness_cache_seconds:  # type: ignore[arg-type]
+            ok, reason = rt.check_cassandra()
+            _last.update(at=time.monotonic(), ok=ok, reason=reason)
+        ok, reason = bool(_last["ok"]), str(_last["reason"])
+    if ok:
+        return jsonify({"status": "ready"})
+    return jsonify({"status": "not ready", "reason": reason}), 503

@@ -1,0 +1,1 @@
+"""`POST /hook/transaction` on the ingest instance: verify, validate, publish, 202."""

@@ -1,0 +1,79 @@
+"""The webhook endpoint, checks in DESIGN.md §3 order: 413 → 401 → 415 → 400 → 422, then
+publish one message with the raw body and answer 202 only after the broker's confirm."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from service import metrics
+from service.bootstrap import Runtime, runtime
+from service.broker.publisher import PublishError
+from service.broker.topology import INGEST
+from service.contract import BodyNotJson, InvalidBody, parse_body
+from service.http.errors import ApiError
+from service.repositories.partners import CachedPartners, PartnerRepository
+from service.webhooks.signatures import SignatureError, verify
+
+blueprint = Blueprint("webhooks", __name__)
+log = logging.getLogger("tally.webhook")
+RETRY_AFTER_SECONDS = "5"
+
+
+def _partners() -> CachedPartners:
+    rt = runtime(current_app)
+    return rt.singleton(CachedPartners, lambda: CachedPartners(
+        rt.repository(PartnerRepository), rt.settings.partner_cache_seconds))
+
+
+@blueprint.post("/hook/transaction")
+def receive_transactions() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    try:
+        return _receive(rt)
+    except ApiError as error:
+        metrics.WEBHOOK_REJECTIONS.labels(str(error.status)).inc()
+        raise
+
+
+def _receive(rt: Runtime) -> ResponseReturnValue:
+    limit = rt.settings.max_body_bytes
+    if (request.content_length or 0) > limit:
+        raise ApiError(413, f"the body is larger than {limit} bytes")
+    body = request.get_data(cache=False)  # raises 413 for a longer chunked body
+    received_at = datetime.now(UTC)
+
+    partner_id = request.headers.get("x-partner-id", "")
+    partner = _partners().get(partner_id) if partner_id else None
+    if partner is None or not partner.enabled:
+        raise ApiError(401, "unknown or disabled partner (x-partner-id)")
+    g.partner_id = partner_id
+    try:
+        verify(partner, body, request.headers)
+    except SignatureError as exc:
+        raise ApiError(401, str(exc)) from None
+
+    if request.mimetype != "application/json":
+        raise ApiError(415, "Content-Type must be application/json")
+    try:
+        transactions = parse_body(body)
+    except BodyNotJson as exc:
+        raise ApiError(400, str(exc), error="invalid_json") from None
+    except InvalidBody as exc:
+        raise ApiError(422, "the request is invalid; nothing of it was accepted", details=exc.details) from None
+
+    headers = {"partner_id": partner_id, "webhook-id": request.headers["webhook-id"],
+               "received_at": received_at.isoformat(timespec="microseconds"), "request_id": g.request_id}
+    try:
+        rt.publishers.publish(body, INGEST, message_id=g.request_id, headers=headers)
+    except PublishError as exc:
+        metrics.PUBLISHES.labels(INGEST, "failed").inc()
+        log.warning("publish not confirmed", extra={"request_id": g.request_id, "error": str(exc)})
+        raise ApiError(503, "the transactions could not be queued; retry later (resending is safe)",
+                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+    metrics.PUBLISHES.labels(INGEST, "confirmed").inc()
+    metrics.WEBHOOK_TRANSACTIONS.labels(partner_id).inc(len(transactions))
+    return jsonify({"accepted": len(transactions), "request_id": g.request_id}), 202
