@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
         logs.configure(settings, instance)
     app = Flask("tally")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes if instance != "api" else API_BODY_LIMIT
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False
     app.extensions["tally"] = Runtime(settings, instance, publisher_pool_size)
     if settings.trusted_proxy_hops:
         n = settings.trusted_proxy_hops

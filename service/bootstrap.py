@@ -48,14 +48,14 @@ class Runtime:
 
     def repository(self, cls: type[R]) -> R:
         """The process's one instance of a repository class (built with the session)."""
-        return self.singleton(cls, lambda: cls(self.session))  # type: ignore[call-arg]
+        return self.singleton(cls, lambda: cls(self.session))  # type: ignore[call-arg]  # repositories take the session
 
     def singleton(self, key: object, factory: Callable[[], R]) -> R:
         """The process's one instance of anything (a repository, a cache, a client)."""
         with self._lock:
             if key not in self._singletons:
                 self._singletons[key] = factory()
-            return self._singletons[key]  # type: ignore[no-any-return]
+            return self._singletons[key]
 
     def check_cassandra(self) -> tuple[bool, str]:
         try:
@@ -77,4 +77,5 @@ class Runtime:
 
 
 def runtime(app: Flask) -> Runtime:
-    return app.extensions["tally"]  # type: ignore[no-any-return]
+    rt: Runtime = app.extensions["tally"]
+    return rt

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from service.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from service.repositories.partners import Partner, PartnerRepository
 
 EXAMPLES = """examples:
   tally partner add acme-bank --name "ACME Bank" --api-url https://api.acme.example --api-token T
@@ -44,53 +48,78 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from service.cli.context import command_runtime
-    from service.repositories.partners import PartnerRepository, new_secret
-    from service.settings import DEMO_PARTNER_SECRET
+    from service.repositories.partners import PartnerRepository
 
     with command_runtime() as rt:
         partners = rt.repository(PartnerRepository)
         if args.action == "list":
-            for p in partners.list():
-                ids = ", ".join(f"{s.secret_id} ({s.created_at:%Y-%m-%d %H:%M})" for s in p.secrets)
-                print(f"{p.partner_id}\t{'enabled' if p.enabled else 'disabled'}\t{p.display_name}\t"
-                      f"api={p.api_base_url or '-'}\tsecrets: {ids or 'none'}")
-            return 0
-        if args.action == "add":
-            secret = args.secret or new_secret()
-            if rt.settings.production and secret == DEMO_PARTNER_SECRET:
-                raise CliError("production refuses the demo partner's published secret")
-            if not secret.startswith("whsec_"):
-                raise CliError("--secret must be a Standard Webhooks key starting with whsec_")
-            if not partners.add(args.partner_id, args.name or args.partner_id, args.api_url, args.api_token,
-                                secret):
-                if args.if_missing:
-                    print(f"partner {args.partner_id} exists; unchanged")
-                    return 0
-                raise CliError(f"partner {args.partner_id} already exists")
-            print(f"partner_id: {args.partner_id}\nsecret: {secret}")
-            return 0
-        partner = partners.get(args.partner_id)
-        if partner is None:
-            raise CliError(f"no partner {args.partner_id}")
-        if args.action == "rotate-secret":
-            created = partners.add_secret(partner.partner_id, new_secret())
-            print(f"new secret {created.secret_id}: {created.secret}\n"
-                  f"the {len(partner.secrets)} older secret(s) stay active until retire-secret")
-        elif args.action == "retire-secret":
-            keep = {partner.secrets[0].secret_id} if args.all_but_newest and partner.secrets else set()
-            doomed = [s.secret_id for s in partner.secrets if s.secret_id not in keep] \
-                if args.all_but_newest else [args.secret_id]
-            if not args.all_but_newest and args.secret_id not in {s.secret_id for s in partner.secrets}:
-                raise CliError(f"partner {partner.partner_id} has no secret {args.secret_id}")
-            if len(doomed) >= len(partner.secrets):
-                raise CliError("refusing to retire the last active secret (rotate first)")
-            for secret_id in doomed:
-                partners.retire_secret(partner, secret_id)
-            print(f"retired {', '.join(doomed) or 'nothing'}")
-        elif args.action in ("disable", "enable"):
-            partners.set_enabled(partner.partner_id, args.action == "enable")
-            print(f"partner {partner.partner_id} {args.action}d")
-        elif args.action == "set-api":
-            partners.set_api(partner.partner_id, args.api_url, args.api_token)
-            print(f"partner {partner.partner_id}: api {args.api_url}")
+            _list(partners)
+        elif args.action == "add":
+            _add(partners, args, rt.settings.production)
+        else:
+            partner = partners.get(args.partner_id)
+            if partner is None:
+                raise CliError(f"no partner {args.partner_id}")
+            ACTIONS[args.action](partners, partner, args)
     return 0
+
+
+def _list(partners: PartnerRepository) -> None:
+    for p in partners.list():
+        ids = ", ".join(f"{s.secret_id} ({s.created_at:%Y-%m-%d %H:%M})" for s in p.secrets)
+        print(f"{p.partner_id}\t{'enabled' if p.enabled else 'disabled'}\t{p.display_name}\t"
+              f"api={p.api_base_url or '-'}\tsecrets: {ids or 'none'}")
+
+
+def _add(partners: PartnerRepository, args: argparse.Namespace, production: bool) -> None:
+    from service.repositories.partners import new_secret
+    from service.settings import DEMO_PARTNER_SECRET
+
+    secret = args.secret or new_secret()
+    if production and secret == DEMO_PARTNER_SECRET:
+        raise CliError("production refuses the demo partner's published secret")
+    if not secret.startswith("whsec_"):
+        raise CliError("--secret must be a Standard Webhooks key starting with whsec_")
+    if partners.add(args.partner_id, args.name or args.partner_id, args.api_url, args.api_token, secret):
+        print(f"partner_id: {args.partner_id}\nsecret: {secret}")
+    elif args.if_missing:
+        print(f"partner {args.partner_id} exists; unchanged")
+    else:
+        raise CliError(f"partner {args.partner_id} already exists")
+
+
+def _rotate(partners: PartnerRepository, partner: Partner, args: argparse.Namespace) -> None:
+    from service.repositories.partners import new_secret
+
+    created = partners.add_secret(partner.partner_id, new_secret())
+    print(f"new secret {created.secret_id}: {created.secret}\n"
+          f"the {len(partner.secrets)} older secret(s) stay active until retire-secret")
+
+
+def _retire(partners: PartnerRepository, partner: Partner, args: argparse.Namespace) -> None:
+    ids = [s.secret_id for s in partner.secrets]
+    if args.all_but_newest:
+        doomed = ids[1:]
+    elif args.secret_id in ids:
+        doomed = [args.secret_id]
+    else:
+        raise CliError(f"partner {partner.partner_id} has no secret {args.secret_id}")
+    if doomed and len(doomed) >= len(ids):
+        raise CliError("refusing to retire the last active secret (rotate first)")
+    for secret_id in doomed:
+        partners.retire_secret(partner, secret_id)
+    print(f"retired {', '.join(doomed) or 'nothing'}")
+
+
+def _set_enabled(partners: PartnerRepository, partner: Partner, args: argparse.Namespace) -> None:
+    partners.set_enabled(partner.partner_id, args.action == "enable")
+    print(f"partner {partner.partner_id} {args.action}d")
+
+
+def _set_api(partners: PartnerRepository, partner: Partner, args: argparse.Namespace) -> None:
+    partners.set_api(partner.partner_id, args.api_url, args.api_token)
+    print(f"partner {partner.partner_id}: api {args.api_url}")
+
+
+ACTIONS = {"rotate-secret": _rotate, "retire-secret": _retire, "disable": _set_enabled,
+           "enable": _set_enabled, "set-api": _set_api}

@@ -136,7 +136,7 @@ def _acquire_lock(session: Session, owner: str, say: Callable[[str], None]) -> N
     while True:
         row = session.execute(
             "INSERT INTO schema_migrations_lock (name, owner, acquired_at) VALUES ('migrate', %s, %s) "
-            f"IF NOT EXISTS USING TTL {LOCK_TTL_SECONDS}", (owner, datetime.now(UTC))).one()
+            "IF NOT EXISTS USING TTL %s", (owner, datetime.now(UTC), LOCK_TTL_SECONDS)).one()
         if row.applied:
             return
         if not announced:

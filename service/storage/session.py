@@ -7,11 +7,11 @@ import logging
 import time
 from typing import Any
 
-from cassandra import ConsistencyLevel
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, ResponseFuture, Session
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
+from cassandra import ConsistencyLevel
 from service.settings import Settings
 
 log = logging.getLogger("tally.cassandra")

@@ -30,7 +30,8 @@ def verify(partner: Partner, body: bytes, headers: Mapping[str, str]) -> None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise SignatureError("the body is not UTF-8, so its signature cannot be verified") from None
-    wanted = {k: headers.get(k, "") for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    lowered = {k.lower(): v for k, v in headers.items()}
+    wanted = {k: lowered.get(k, "") for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
     last = "No matching signature found"
     for secret in partner.secrets:
         try:

@@ -52,7 +52,7 @@ def _receive(rt: Runtime) -> ResponseReturnValue:
         raise ApiError(401, "unknown or disabled partner (x-partner-id)")
     g.partner_id = partner_id
     try:
-        verify(partner, body, request.headers)
+        verify(partner, body, dict(request.headers))
     except SignatureError as exc:
         raise ApiError(401, str(exc)) from None
 
