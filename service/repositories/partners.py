@@ -94,7 +94,9 @@ class PartnerRepository:
 
 class CachedPartners:
     """Partners by id, read through a short in-process cache: the webhook path must not read
-    Cassandra on every request. A change (disable, new secret) takes effect within `ttl` s."""
+    Cassandra on every request. A change (disable, new secret) takes effect within `ttl` s.
+    While Cassandra fails, a partner seen before is served from the stale entry (webhooks keep
+    being queued during a database outage); one never seen raises the driver's error."""
 
     def __init__(self, repository: PartnerRepository, ttl: float) -> None:
         self.repository = repository
@@ -108,7 +110,12 @@ class CachedPartners:
             entry = self._entries.get(partner_id)
         if entry is not None and now - entry[0] < self.ttl:
             return entry[1]
-        partner = self.repository.get(partner_id)
+        try:
+            partner = self.repository.get(partner_id)
+        except Exception:
+            if entry is None:
+                raise
+            partner = entry[1]  # stale, and retried after another ttl
         with self._lock:
             if len(self._entries) > 10_000:  # unknown ids sent by strangers must not grow it forever
                 self._entries.clear()

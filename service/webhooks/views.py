@@ -47,7 +47,13 @@ def _receive(rt: Runtime) -> ResponseReturnValue:
     received_at = datetime.now(UTC)
 
     partner_id = request.headers.get("x-partner-id", "")
-    partner = _partners().get(partner_id) if partner_id else None
+    try:
+        partner = _partners().get(partner_id) if partner_id else None
+    except Exception:  # noqa: BLE001 - the database is down and this partner is not cached
+        log.warning("partner lookup failed", extra={"request_id": g.request_id, "partner_id": partner_id},
+                    exc_info=True)
+        raise ApiError(503, "cannot verify the partner right now; retry later",
+                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
     if partner is None or not partner.enabled:
         raise ApiError(401, "unknown or disabled partner (x-partner-id)")
     g.partner_id = partner_id

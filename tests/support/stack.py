@@ -127,3 +127,14 @@ def running(app: AppProcess) -> Iterator[AppProcess]:
         yield app
     finally:
         app.stop()
+
+
+def start_consumer(settings: Settings, log_dir: Path, name: str, **extra_env: str) -> AppProcess:
+    """A `tally consumer` process; ready when its /readyz answers (connected, Cassandra up)."""
+    port = free_port()
+    env = settings_env(settings, **extra_env)
+    app = start_process(f"consumer-{name}-{port}", [str(BIN / "tally"), "consumer", "--name", name,
+                                                    "--metrics-port", str(port)],
+                        env, log_dir, ready_url=f"http://127.0.0.1:{port}/readyz")
+    app.url = f"http://127.0.0.1:{port}"
+    return app

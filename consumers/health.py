@@ -1,0 +1,56 @@
+"""A consumer's small HTTP side on TALLY_METRICS_PORT (internal): `/livez`, `/readyz`
+(connected to the broker, not paused by a storage outage, Cassandra answers) and `/metrics`;
+plus a poller that publishes the queue depths of DESIGN.md §8 as a gauge."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import make_wsgi_app
+from werkzeug.serving import make_server
+
+from service import metrics
+from service.broker.management import Management
+from service.broker.topology import BACKFILL, DEAD, ENRICH, INGEST
+
+log = logging.getLogger("tally.consumer.health")
+DEPTH_QUEUES = (INGEST, BACKFILL, ENRICH, DEAD)
+
+
+def serve(port: int, ready: Callable[[], tuple[bool, str]]) -> Any:
+    """Starts the HTTP server in a daemon thread; returns it (call .shutdown() to stop)."""
+    prometheus = make_wsgi_app()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            return prometheus(environ, start_response)
+        if path == "/livez":
+            status, body = "200 OK", {"status": "ok"}
+        elif path == "/readyz":
+            ok, reason = ready()
+            status, body = ("200 OK", {"status": "ready"}) if ok else (
+                "503 Service Unavailable", {"status": "not ready", "reason": reason})
+        else:
+            status, body = "404 Not Found", {"error": "not_found", "message": "no such resource"}
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    return server
+
+
+def poll_queue_depths(management: Management, stop: threading.Event, interval: float = 10.0) -> None:
+    """Runs in a daemon thread: ready + unacked messages of each queue, every `interval` s."""
+    while not stop.wait(interval):
+        try:
+            for queue in management.queues():
+                if queue.get("name") in DEPTH_QUEUES:
+                    metrics.QUEUE_DEPTH.labels(queue["name"]).set(queue.get("messages", 0))
+        except Exception as exc:  # noqa: BLE001 - metrics must never stop a consumer
+            log.debug("queue depth poll failed: %s", exc)

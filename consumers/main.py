@@ -1,0 +1,81 @@
+"""Process entry of the consumers: bootstrap (one Runtime), signals, the health server, run.
+`tally consumer` and `tally enrich` call `run_transactions` / `run_enrich`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+from consumers.health import poll_queue_depths, serve
+from consumers.transactions import TransactionWorker
+from consumers.worker import BatchWorker
+from service import logs
+from service.bootstrap import Runtime
+from service.broker.management import Management
+from service.pipeline.classify import LocalLayers
+from service.pipeline.processor import TransactionPipeline
+from service.repositories.accounts import AccountRepository
+from service.repositories.held import HeldRepository
+from service.repositories.partners import CachedPartners, PartnerRepository
+from service.repositories.rules import UserRuleRepository
+from service.repositories.transactions import TransactionRepository
+from service.settings import Settings
+
+log = logging.getLogger("tally.consumer")
+
+
+def build_pipeline(rt: Runtime) -> TransactionPipeline:
+    return TransactionPipeline(
+        accounts=rt.repository(AccountRepository),
+        held=rt.singleton(HeldRepository, lambda: HeldRepository(rt.session, rt.settings.held_ttl_days)),
+        rules=rt.repository(UserRuleRepository),
+        transactions=rt.repository(TransactionRepository),
+        classifier=LocalLayers())
+
+
+def run_transactions(settings: Settings, name: str) -> None:
+    rt = Runtime(settings, f"consumer-{name}", publisher_pool_size=2)
+
+    def build() -> BatchWorker:
+        partners = CachedPartners(rt.repository(PartnerRepository), settings.partner_cache_seconds)
+        ack_delay = float(os.environ.get("TALLY_TEST_ACK_DELAY_SECONDS", "0")) if settings.env == "test" else 0.0
+        return TransactionWorker(settings, build_pipeline(rt), partners, lambda: rt.check_cassandra()[0], ack_delay)
+
+    _run(rt, f"consumer-{name}", build)
+
+
+def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
+    logs.configure(rt.settings, process)
+    rt.warm()  # fail fast if Cassandra is unreachable at start
+    worker = build()
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal received; stopping", extra={"signal": signum})
+        worker.stop()
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server = None
+    if rt.settings.metrics_port:
+        server = serve(rt.settings.metrics_port, lambda: _ready(worker, rt))
+        threading.Thread(target=poll_queue_depths, args=(Management(rt.settings), stop),
+                         name="queue-depths", daemon=True).start()
+    try:
+        worker.run()
+    finally:
+        stop.set()
+        if server is not None:
+            server.shutdown()
+        rt.close()
+
+
+def _ready(worker: BatchWorker, rt: Runtime) -> tuple[bool, str]:
+    ok, reason = worker.ready()
+    if not ok:
+        return ok, reason
+    return rt.check_cassandra()

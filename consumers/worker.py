@@ -1,0 +1,359 @@
+"""BatchWorker: the base every Tally consumer stands on. It owns the AMQP side — prefetch,
+batching by size and time, acks, explicit dead-lettering, the storage-outage protocol,
+reconnects, the rows/s cap, SIGTERM — so a worker implements only `decode` and `handle`.
+
+Rules it keeps (DESIGN.md §2, shared/notes/practice-research.md §1.6):
+- prefetch ≥ batch size, or a batch never fills; a batch is flushed when full or when its
+  oldest message has waited TALLY_CONSUMER_BATCH_WAIT_MS.
+- A message is acked only after `handle` returned, i.e. after Cassandra accepted the write.
+- A message that can never succeed is published to `tally.dead` (with a confirm, headers
+  `x-tally-reason`, `x-tally-error`, `x-tally-queue`) and only then acked: never dropped,
+  never redelivered in a loop.
+- Storage down (a transient error from `handle`): the batch is retried in place with
+  backoff; after TALLY_CONSUMER_HOLD_SECONDS (below the broker's consumer_timeout) the
+  channels are closed, which requeues every unacked message, and consuming stops until
+  `storage_ready()` answers again. One outage costs each message one delivery count.
+- After a reconnect the old delivery tags are void: held messages are forgotten (the
+  broker redelivers them), never acked on the new channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kombu import Connection, Consumer, Message
+
+from service import metrics
+from service.broker.publisher import ConfirmingPublisher
+from service.broker.topology import DEAD, queue
+from service.settings import Settings
+
+log = logging.getLogger("tally.consumer")
+MAX_WAIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    prefetch: int
+
+
+NOT_DECODED = object()
+
+
+@dataclass
+class Held:
+    """A delivered, not yet acked message and what `decode` made of it."""
+
+    queue: str
+    message: Message
+    decoded: Any = NOT_DECODED
+    arrived: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    reason: str
+    error: str
+
+
+class Undecodable(ValueError):
+    """Raised by `decode`: the message can never be processed (dead-lettered as decode_error)."""
+
+
+class BatchWorker:
+    """Subclasses set `queues` (preference order) and implement `decode`, `handle`,
+    `is_transient` and `storage_ready`."""
+
+    queues: Sequence[QueueSpec] = ()
+    name = "worker"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.batch_size = settings.consumer_batch_size
+        self.batch_wait = settings.consumer_batch_wait_ms / 1000
+        self.max_rows_per_second = settings.consumer_max_rows_per_second
+        self.hold_seconds = settings.consumer_hold_seconds
+        self.should_stop = False
+        self.connected = False
+        self.paused = False
+        self._held: list[Held] = []
+        self._oldest: float | None = None
+        self._hold_started: float | None = None
+        self._retry_at = 0.0
+        self._backoff = 0.5
+        self._channels: list[Any] = []
+        self._dead_publisher: ConfirmingPublisher | None = None
+        probe = Connection(settings.amqp_url)
+        self._broker_errors = (OSError, *probe.connection_errors, *probe.channel_errors)
+
+    # -- what subclasses implement -------------------------------------------------------
+    def decode(self, queue_name: str, message: Message) -> Any:
+        raise NotImplementedError
+
+    def handle(self, batch: list[Held]) -> dict[int, DeadLetter]:
+        """Processes a batch; returns the indexes that must be dead-lettered. Raises a
+        transient error (see is_transient) to have the whole batch retried."""
+        raise NotImplementedError
+
+    def is_transient(self, exc: BaseException) -> bool:
+        return False
+
+    def storage_ready(self) -> bool:
+        return True
+
+    # -- the loop ----------------------------------------------------------------------------
+    def ready(self) -> tuple[bool, str]:
+        if not self.connected:
+            return False, "not connected to RabbitMQ"
+        if self.paused:
+            return False, "storage unavailable: consuming paused"
+        return True, "ok"
+
+    def stop(self) -> None:
+        self.should_stop = True
+
+    def run(self) -> None:
+        delay = 1.0
+        while not self.should_stop:
+            try:
+                with Connection(self.settings.amqp_url, heartbeat=30, connect_timeout=10) as conn:
+                    conn.connect()
+                    delay = 1.0
+                    self._serve(conn)
+            except self._broker_errors as exc:
+                self._forget_held("connection lost")
+                log.warning("broker connection lost; reconnecting", extra={"error": str(exc), "worker": self.name})
+                self._sleep(delay)
+                delay = min(delay * 2, 30.0)
+            finally:
+                self.connected = False
+        self._close_dead_publisher()
+
+    def _serve(self, conn: Connection) -> None:
+        self._consume(conn)
+        self.connected = True
+        log.info("consuming", extra={"worker": self.name, "queues": [q.name for q in self.queues]})
+        while not self.should_stop:
+            if self.paused:
+                self._while_paused(conn)
+                continue
+            self._pump(conn, self._next_wakeup())
+            if self._hold_started is not None:
+                if time.monotonic() >= self._retry_at:
+                    self._flush(conn)
+            elif self._batch_due():
+                self._flush(conn)
+        self._drain_on_stop(conn)
+
+    def _consume(self, conn: Connection) -> None:
+        self._channels = []
+        for spec in self.queues:
+            channel = conn.channel()
+            consumer = Consumer(channel, queues=[queue(spec.name)], prefetch_count=spec.prefetch, no_ack=False,
+                                on_message=self._receiver(spec.name))
+            consumer.consume()
+            self._channels.append(channel)
+
+    def _receiver(self, queue_name: str) -> Callable[[Message], None]:
+        def receive(message: Message) -> None:
+            self._held.append(Held(queue_name, message))
+            if self._oldest is None:
+                self._oldest = time.monotonic()
+        return receive
+
+    def _pump(self, conn: Connection, timeout: float) -> None:
+        """Reads broker frames for up to `timeout` s (deliveries land in self._held)."""
+        with contextlib.suppress(TimeoutError):
+            conn.drain_events(timeout=max(0.01, timeout))
+        conn.heartbeat_check()
+
+    def _service(self, conn: Connection, seconds: float) -> None:
+        """Waits `seconds` while keeping the connection (heartbeats) alive."""
+        deadline = time.monotonic() + seconds
+        while not self.should_stop and (left := deadline - time.monotonic()) > 0:
+            self._pump(conn, min(left, 1.0))
+
+    def _next_wakeup(self) -> float:
+        now = time.monotonic()
+        if self._hold_started is not None:
+            return min(1.0, max(0.0, self._retry_at - now))
+        if self._oldest is not None:
+            return min(1.0, max(0.0, self._oldest + self.batch_wait - now))
+        return 1.0
+
+    def _batch_due(self) -> bool:
+        if not self._held:
+            return False
+        full = len(self._held) >= self.batch_size
+        waited = self._oldest is not None and time.monotonic() - self._oldest >= self.batch_wait
+        return full or waited
+
+    def _take_batch(self) -> list[Held]:
+        """Up to batch_size held messages: preferred queues first (the order of `queues`), but
+        a message held for MAX_WAIT_SECONDS goes first whatever its queue, so a steady burst on
+        tally.ingest cannot starve a held backfill message into the broker's consumer_timeout."""
+        order = {spec.name: i for i, spec in enumerate(self.queues)}
+        aged = time.monotonic() - MAX_WAIT_SECONDS
+        ranked = sorted(self._held, key=lambda h: (h.arrived > aged, order.get(h.queue, len(order))))
+        return ranked[:self.batch_size]
+
+    # -- a batch -------------------------------------------------------------------------------
+    def _flush(self, conn: Connection) -> None:
+        batch = self._take_batch()
+        if not batch:
+            return
+        started = time.monotonic()
+        dead: dict[int, DeadLetter] = {}
+        decodable: list[tuple[int, Held]] = []
+        for i, held in enumerate(batch):
+            if held.decoded is NOT_DECODED:
+                try:
+                    held.decoded = self.decode(held.queue, held.message)
+                except Undecodable as exc:
+                    dead[i] = DeadLetter("decode_error", str(exc))
+                    continue
+            decodable.append((i, held))
+        try:
+            for j, letter in self._handle_isolating([h for _, h in decodable]).items():
+                dead[decodable[j][0]] = letter
+        except Exception as exc:
+            if not self.is_transient(exc):
+                raise
+            self._hold(exc)
+            return
+        try:
+            self._settle(batch, dead)
+        except Exception as exc:  # noqa: BLE001 - the dead-letter publish was not confirmed
+            log.warning("dead-lettering failed; the batch will be retried", extra={"error": str(exc)})
+            self._hold(exc)
+            return
+        metrics.BATCH_SECONDS.observe(time.monotonic() - started)
+        metrics.CASSANDRA_AVAILABLE.set(1)
+        self._hold_started, self._backoff = None, 0.5
+        self._throttle(conn, batch, dead, started)
+
+    def _handle_isolating(self, batch: list[Held]) -> dict[int, DeadLetter]:
+        """`handle`; if it fails for a reason that is not transient, each message is tried
+        alone so one poison message cannot block the others."""
+        if not batch:
+            return {}
+        try:
+            return self.handle(batch)
+        except Exception as exc:
+            if self.is_transient(exc):
+                raise
+            if len(batch) == 1:
+                log.exception("message failed", extra={"worker": self.name})
+                return {0: DeadLetter("processing_error", f"{type(exc).__name__}: {exc}")}
+        dead: dict[int, DeadLetter] = {}
+        for i, held in enumerate(batch):
+            for letter in self._handle_isolating([held]).values():
+                dead[i] = letter
+        return dead
+
+    def _settle(self, batch: list[Held], dead: dict[int, DeadLetter]) -> None:
+        for i, letter in dead.items():
+            self._dead_letter(batch[i], letter)
+        for i, held in enumerate(batch):
+            held.message.ack()
+            metrics.MESSAGES.labels(held.queue, "dead" if i in dead else "acked").inc()
+        done = {id(h) for h in batch}
+        self._held = [h for h in self._held if id(h) not in done]
+        self._oldest = time.monotonic() if self._held else None
+
+    def _dead_letter(self, held: Held, letter: DeadLetter) -> None:
+        if self._dead_publisher is None:
+            self._dead_publisher = ConfirmingPublisher(self.settings)
+        message = held.message
+        headers = dict(message.headers or {})
+        headers.update({"x-tally-reason": letter.reason, "x-tally-error": letter.error[:500],
+                        "x-tally-queue": held.queue, "x-tally-dead-at": datetime.now(UTC).isoformat()})
+        body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        message_id = message.properties.get("message_id") or f"dead-{id(message)}"
+        try:
+            self._dead_publisher.publish(body, DEAD, message_id=message_id, headers=headers)
+        except Exception:
+            self._close_dead_publisher()
+            raise
+        metrics.DEAD_LETTERS.labels(letter.reason).inc()
+        log.warning("dead-lettered", extra={"reason": letter.reason, "error": letter.error[:300],
+                                            "queue": held.queue, "message_id": message_id})
+
+    def _close_dead_publisher(self) -> None:
+        if self._dead_publisher is not None:
+            self._dead_publisher.close()
+            self._dead_publisher = None
+
+    def _throttle(self, conn: Connection, batch: list[Held], dead: dict[int, DeadLetter], started: float) -> None:
+        """The rows/s cap: after writing n rows, the batch must have taken n / cap seconds."""
+        if self.max_rows_per_second <= 0:
+            return
+        rows = sum(self.rows_in(h) for i, h in enumerate(batch) if i not in dead)
+        owed = rows / self.max_rows_per_second - (time.monotonic() - started)
+        if owed > 0:
+            self._service(conn, owed)
+
+    def rows_in(self, held: Held) -> int:
+        return 1
+
+    # -- storage outages ---------------------------------------------------------------------------
+    def _hold(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if self._hold_started is None:
+            self._hold_started = now
+            log.warning("storage unavailable; holding the batch", extra={"error": str(exc)[:300]})
+        metrics.CASSANDRA_AVAILABLE.set(0)
+        if now - self._hold_started >= self.hold_seconds:
+            self._pause()
+            return
+        self._retry_at = now + self._backoff
+        self._backoff = min(self._backoff * 2, 5.0)
+
+    def _pause(self) -> None:
+        """Closes the consuming channels: the broker requeues every unacked message at once."""
+        log.warning("storage still unavailable; requeueing held messages and pausing",
+                    extra={"held": len(self._held), "hold_seconds": self.hold_seconds})
+        for held in self._held:
+            metrics.MESSAGES.labels(held.queue, "requeued").inc()
+        for channel in self._channels:
+            try:
+                channel.close()
+            except Exception:  # noqa: BLE001 - a dead channel requeues its messages anyway
+                log.debug("channel close failed", exc_info=True)
+        self._channels = []
+        self._forget_held("paused")
+        self.paused = True
+
+    def _while_paused(self, conn: Connection) -> None:
+        self._service(conn, 2.0)
+        if not self.should_stop and self.storage_ready():
+            log.info("storage available again; consuming", extra={"worker": self.name})
+            self._hold_started, self._backoff, self.paused = None, 0.5, False
+            self._consume(conn)
+
+    def _forget_held(self, why: str) -> None:
+        if self._held:
+            log.info("forgetting unacked messages; the broker redelivers them",
+                     extra={"count": len(self._held), "why": why})
+        self._held, self._oldest = [], None
+
+    def _drain_on_stop(self, conn: Connection) -> None:
+        """SIGTERM: write and ack what is held if storage answers; the rest is requeued
+        when the connection closes."""
+        while self._held and not self.paused and self._hold_started is None:
+            self._flush(conn)
+        log.info("stopped", extra={"worker": self.name, "unacked_left": len(self._held)})
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.should_stop and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+

@@ -1,0 +1,27 @@
+"""`tally consumer`: one consumer process (run several for more throughput)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "consumer", help="consume tally.ingest, tally.backfill and tally.links into Cassandra",
+        description="Runs until SIGTERM. Batching, prefetch, the rows/s cap and the storage-outage "
+                    "hold are settings (TALLY_CONSUMER_*). Logs go to TALLY_LOG_DIR/consumer-NAME.log.")
+    parser.add_argument("--name", default=str(os.getpid()), help="names the log file and metrics (default: pid)")
+    parser.add_argument("--metrics-port", type=int, help="serve /livez, /readyz, /metrics here "
+                                                         "(default TALLY_METRICS_PORT; 0 = none)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    from consumers.main import run_transactions
+    from service.settings import Settings
+
+    settings = Settings.from_env()
+    if args.metrics_port is not None:
+        settings = settings.replace(metrics_port=args.metrics_port)
+    run_transactions(settings, args.name)

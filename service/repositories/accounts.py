@@ -1,0 +1,92 @@
+"""Who owns a bank account (`accounts_by_partner`, claimed with lightweight transactions
+only) and the user's view of their accounts (`accounts_by_user`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cassandra.cluster import Session
+
+from cassandra import ConsistencyLevel
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    partner_id: str
+    account_number: str
+    user_id: uuid.UUID
+    card_ids: frozenset[str]
+    linked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """`created`: this call linked it; `owner`: whoever owns it now (this user or another)."""
+
+    created: bool
+    owner: uuid.UUID
+
+
+class AccountRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._owner = session.prepare(
+            "SELECT user_id FROM accounts_by_partner WHERE partner_id = ? AND account_number = ?")
+        self._owner_serial = session.prepare(
+            "SELECT user_id FROM accounts_by_partner WHERE partner_id = ? AND account_number = ?")
+        # A read at SERIAL completes any in-flight Paxos round, so it sees a claim that a
+        # concurrent `POST /me/accounts` has just committed (used after parking a transaction).
+        self._owner_serial.consistency_level = ConsistencyLevel.LOCAL_SERIAL
+        self._claim = session.prepare(
+            "INSERT INTO accounts_by_partner (partner_id, account_number, user_id, card_ids, linked_at) "
+            "VALUES (?, ?, ?, ?, ?) IF NOT EXISTS")
+        self._release = session.prepare(
+            "DELETE FROM accounts_by_partner WHERE partner_id = ? AND account_number = ? IF user_id = ?")
+        self._add_to_user = session.prepare(
+            "INSERT INTO accounts_by_user (user_id, partner_id, account_number, card_ids, linked_at) "
+            "VALUES (?, ?, ?, ?, ?)")
+        self._remove_from_user = session.prepare(
+            "DELETE FROM accounts_by_user WHERE user_id = ? AND partner_id = ? AND account_number = ?")
+        self._of_user = session.prepare(
+            "SELECT partner_id, account_number, card_ids, linked_at FROM accounts_by_user WHERE user_id = ?")
+        for statement in (self._owner, self._owner_serial, self._of_user):
+            statement.is_idempotent = True
+
+    def owner(self, partner_id: str, account_number: str, serial: bool = False) -> uuid.UUID | None:
+        statement = self._owner_serial if serial else self._owner
+        row = self.session.execute(statement, (partner_id, account_number)).one()
+        return row.user_id if row else None
+
+    def owners(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID | None]:
+        """Owners of several accounts, read concurrently."""
+        futures = {key: self.session.execute_async(self._owner, key) for key in keys}
+        result = {}
+        for key, future in futures.items():
+            row = future.result().one()
+            result[key] = row.user_id if row else None
+        return result
+
+    def claim(self, user_id: uuid.UUID, partner_id: str, account_number: str,
+              card_ids: frozenset[str]) -> ClaimResult:
+        """Links the account to `user_id` unless someone owns it already (LWT). The user's own
+        list is written either way, so a retried link after a crash completes."""
+        now = datetime.now(UTC)
+        result = self.session.execute(self._claim, (partner_id, account_number, user_id, set(card_ids), now))
+        row = result.one()
+        owner = user_id if result.was_applied else row.user_id
+        if owner == user_id:
+            self.session.execute(self._add_to_user, (user_id, partner_id, account_number, set(card_ids), now))
+        return ClaimResult(bool(result.was_applied), owner)
+
+    def release(self, user_id: uuid.UUID, partner_id: str, account_number: str) -> bool:
+        """Unlinks the account if `user_id` owns it; False otherwise."""
+        applied = self.session.execute(self._release, (partner_id, account_number, user_id)).was_applied
+        if applied:
+            self.session.execute(self._remove_from_user, (user_id, partner_id, account_number))
+        return bool(applied)
+
+    def of_user(self, user_id: uuid.UUID) -> list[LinkedAccount]:
+        return [LinkedAccount(r.partner_id, r.account_number, user_id, frozenset(r.card_ids or ()), r.linked_at)
+                for r in self.session.execute(self._of_user, (user_id,))]

@@ -1,0 +1,159 @@
+"""Transactions: `transactions_by_user_day` (the read path) and `transactions_by_id`.
+
+Every write is a blind, idempotent upsert. Arrival order is settled by write timestamps:
+
+    facts (status, amount, settled_at, …)  USING TIMESTAMP  status_rank   × 10^16 + received_at_µs
+    category cells                          USING TIMESTAMP  source_rank   × 10^16 + decided_at_µs
+
+Cassandra keeps, per cell, the value with the highest timestamp. So a `pending` that arrives
+after its `settled` (or a redelivery of the `pending`) has a lower timestamp and changes
+nothing; within one status the later `received_at` wins; a duplicate rewrites equal cells.
+Category cells follow their layer: a re-enrichment (merchant_api) beats an earlier mcc or
+keyword answer, and a redelivered message classified by a lower layer cannot undo it. 10^16 µs
+is 317 years, so received_at (µs since 1970) stays below one rank step until 2286.
+No multi-partition batches: rows of one (user, day) go in one UNLOGGED batch (one mutation).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from cassandra.cluster import Session
+from cassandra.query import UNSET_VALUE, BatchStatement, BatchType
+
+from service.classification.categories import SOURCE_RANK
+
+STATUS_RANK = {"pending": 1, "settled": 2, "reversed": 3}
+RANK_UNIT = 10**16
+PARTITION_BATCH_ROWS = 40  # rows per UNLOGGED batch: ~25 KiB, under batch_size_warn_threshold
+
+
+class WriteFailed(RuntimeError):
+    """Some statements of a write failed; the whole write is safe to retry (idempotent)."""
+
+
+def micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def fact_timestamp(status: str, received_at: datetime) -> int:
+    return STATUS_RANK[status] * RANK_UNIT + micros(received_at)
+
+
+def category_timestamp(source: str, decided_at: datetime) -> int:
+    return SOURCE_RANK[source] * RANK_UNIT + micros(decided_at)
+
+
+@dataclass(frozen=True)
+class TransactionRow:
+    user_id: uuid.UUID
+    partner_id: str
+    transaction_id: str
+    account_number: str
+    card_id: str
+    amount: Decimal
+    currency: str
+    status: str
+    authorized_at: datetime       # UTC; decides the partition day and the clustering ts
+    settled_at: datetime | None
+    received_at: datetime
+    merchant_name: str
+    merchant_mcc: str | None
+    merchant_city: str | None
+    merchant_country: str | None
+    description: str | None
+    merchant_key: str
+    category: str
+    category_source: str
+    category_confidence: float
+
+    @property
+    def day(self) -> date:
+        return self.authorized_at.date()
+
+
+def _opt(value: Any) -> Any:
+    """Absent optional values are left unset, never bound as null (no tombstones)."""
+    return UNSET_VALUE if value is None else value
+
+
+class TransactionRepository:
+    def __init__(self, session: Session, concurrency: int = 64) -> None:
+        self.session = session
+        self.concurrency = concurrency
+        self._facts = session.prepare(
+            "INSERT INTO transactions_by_user_day (user_id, day, ts, partner_id, transaction_id, account_number, "
+            "card_id, amount, currency, status, authorized_at, settled_at, received_at, merchant_name, "
+            "merchant_mcc, merchant_city, merchant_country, description, merchant_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
+        self._category = session.prepare(
+            "UPDATE transactions_by_user_day USING TIMESTAMP ? SET category = ?, category_source = ?, "
+            "category_confidence = ? WHERE user_id = ? AND day = ? AND ts = ? AND partner_id = ? "
+            "AND transaction_id = ?")
+        self._by_id = session.prepare(
+            "INSERT INTO transactions_by_id (partner_id, transaction_id, user_id, day, ts, account_number, "
+            "status, amount, currency, authorized_at, settled_at, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
+        self._activity = session.prepare(
+            "UPDATE user_activity USING TIMESTAMP ? SET last_transaction_at = ? WHERE user_id = ?")
+        for statement in (self._facts, self._category, self._by_id, self._activity):
+            statement.is_idempotent = True
+
+    def write(self, rows: Sequence[TransactionRow]) -> None:
+        """Stores rows in both tables and moves each user's last_transaction_at (never back).
+        Raises WriteFailed if any statement failed; retrying the same rows is safe."""
+        statements: list[tuple[Any, Any]] = []
+        by_partition: dict[tuple[uuid.UUID, date], list[TransactionRow]] = defaultdict(list)
+        latest: dict[uuid.UUID, datetime] = {}
+        for row in rows:
+            by_partition[(row.user_id, row.day)].append(row)
+            statements.append((self._by_id, self._by_id_values(row)))
+            if row.user_id not in latest or row.authorized_at > latest[row.user_id]:
+                latest[row.user_id] = row.authorized_at
+        for partition_rows in by_partition.values():
+            for start in range(0, len(partition_rows), PARTITION_BATCH_ROWS):
+                statements.append((self._partition_batch(partition_rows[start:start + PARTITION_BATCH_ROWS]), None))
+        for user_id, moment in latest.items():
+            statements.append((self._activity, (micros(moment), moment, user_id)))
+        self.execute(statements)
+
+    def execute(self, statements: Iterable[tuple[Any, Any]]) -> None:
+        results = self.session.execute_concurrent(
+            statements, concurrency=self.concurrency, raise_on_first_error=False)
+        failures = [result for ok, result in results if not ok]
+        if failures:
+            raise WriteFailed(f"{len(failures)} statement(s) failed, first: {type(failures[0]).__name__}: "
+                              f"{failures[0]}") from failures[0]
+
+    def _partition_batch(self, rows: Sequence[TransactionRow]) -> BatchStatement:
+        batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+        batch.is_idempotent = True
+        for row in rows:
+            batch.add(self._facts, self._fact_values(row))
+            batch.add(self._category, self._category_values(row, row.received_at))
+        return batch
+
+    @staticmethod
+    def _fact_values(row: TransactionRow) -> tuple[Any, ...]:
+        return (row.user_id, row.day, row.authorized_at, row.partner_id, row.transaction_id, row.account_number,
+                row.card_id, row.amount, row.currency, row.status, row.authorized_at, _opt(row.settled_at),
+                row.received_at, row.merchant_name, _opt(row.merchant_mcc), _opt(row.merchant_city),
+                _opt(row.merchant_country), _opt(row.description), row.merchant_key,
+                fact_timestamp(row.status, row.received_at))
+
+    @staticmethod
+    def _category_values(row: TransactionRow, decided_at: datetime) -> tuple[Any, ...]:
+        return (category_timestamp(row.category_source, decided_at), row.category, row.category_source,
+                row.category_confidence, row.user_id, row.day, row.authorized_at, row.partner_id, row.transaction_id)
+
+    @staticmethod
+    def _by_id_values(row: TransactionRow) -> tuple[Any, ...]:
+        return (row.partner_id, row.transaction_id, row.user_id, row.day, row.authorized_at, row.account_number,
+                row.status, row.amount, row.currency, row.authorized_at, _opt(row.settled_at), row.received_at,
+                fact_timestamp(row.status, row.received_at))
