@@ -1,0 +1,141 @@
+"""One signed webhook request, delivered the way DESIGN.md §3 expects a partner to.
+
+Every attempt carries the same `webhook-id` but a NEW `webhook-timestamp` and signature
+(Standard Webhooks). Only 5xx answers, timeouts and connection errors are retried, with
+exponential backoff plus jitter (tenacity), waiting at least what a `Retry-After` asks; after
+`max_attempts` or `max_retry_seconds` the request is given up and reported. A 4xx is final.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from standardwebhooks.webhooks import Webhook
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    stop_when_event_set,
+    wait_exponential_jitter,
+)
+
+CONNECT_TIMEOUT = 3.0
+
+
+class Signer:
+    """Standard Webhooks headers for one attempt; the key is the base64 text after 'whsec_'."""
+
+    def __init__(self, partner_id: str, secret: str) -> None:
+        self.partner_id = partner_id
+        self._webhook = Webhook(secret)
+
+    def headers(self, msg_id: str, body: str) -> dict[str, str]:
+        now = datetime.now(UTC)
+        return {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": self._webhook.sign(msg_id, now, body),
+            "x-partner-id": self.partner_id,
+        }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    max_retry_seconds: float
+    backoff_initial: float
+    backoff_max: float
+    request_timeout: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """status: the final HTTP status, or None when the request was given up."""
+
+    status: int | None
+    attempts: int
+    reason: str = ""
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _BackoffOrRetryAfter:
+    """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._backoff = wait_exponential_jitter(initial=policy.backoff_initial, max=policy.backoff_max,
+                                                jitter=policy.backoff_initial)
+        self._cap = policy.max_retry_seconds
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = self._backoff(state)
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self._cap))
+        return wait
+
+
+def deliver(session: requests.Session, url: str, signer: Signer, msg_id: str, body: str, *,
+            policy: RetryPolicy, stop: threading.Event) -> Outcome:
+    """Posts `body` until it gets a non-5xx answer or the policy gives up (or `stop` is set)."""
+    attempts = 0
+
+    def attempt() -> int:
+        nonlocal attempts
+        if stop.is_set():  # the interrupted backoff returns early: no further attempt
+            raise _Stopped("stopped: the simulator is shutting down")
+        attempts += 1
+        try:
+            response = session.post(url, data=body.encode(), headers=signer.headers(msg_id, body),
+                                    timeout=(CONNECT_TIMEOUT, policy.request_timeout))
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise _Retryable(type(exc).__name__) from exc
+        if response.status_code >= 500:
+            raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers))
+        return response.status_code
+
+    retrying = Retrying(
+        stop=(stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_retry_seconds)
+              | stop_when_event_set(stop)),
+        wait=_BackoffOrRetryAfter(policy),
+        retry=retry_if_exception_type(_Retryable),
+        sleep=stop.wait,  # a stopping simulator interrupts the backoff at once
+        reraise=True,
+    )
+    try:
+        return Outcome(retrying(attempt), attempts)
+    except (_Retryable, _Stopped) as exc:
+        return Outcome(None, attempts, str(exc))
+    except requests.RequestException as exc:  # a bad URL or header: retrying cannot help
+        return Outcome(None, attempts, f"{type(exc).__name__}: {exc}")
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
