@@ -1,0 +1,93 @@
+"""classify(): the layer order of DESIGN §5, the weak-MCC rule, and the recorded source."""
+
+from decimal import Decimal
+
+import pytest
+
+from service.classification import Classification, classify
+from service.classification.categories import SOURCE_CONFIDENCE
+
+
+def _classify(**overrides) -> Classification:
+    arguments = {"mcc": None, "merchant_name": "", "description": None}
+    arguments.update(overrides)
+    return classify(**arguments)
+
+
+def test_a_user_rule_beats_every_other_layer():
+    result = _classify(user_rule="health", merchant_api="shopping", mcc="5411",
+                       description="TESCO STORES")
+    assert result == Classification("health", "user_rule", SOURCE_CONFIDENCE["user_rule"])
+
+
+def test_the_merchant_api_beats_the_mcc_and_the_words():
+    result = _classify(merchant_api="dining_out", mcc="5411", description="TESCO STORES")
+    assert result == Classification("dining_out", "merchant_api", SOURCE_CONFIDENCE["merchant_api"])
+
+
+def test_a_trusted_mcc_beats_the_words():
+    result = _classify(mcc="5541", description="SHELL SEEKERS CAFE")
+    assert (result.category, result.source) == ("fuel", "mcc")
+    assert result.confidence == SOURCE_CONFIDENCE["mcc"]
+
+
+def test_words_decide_when_there_is_no_mcc():
+    result = _classify(description="SHELL 12345678")
+    assert (result.category, result.source) == ("fuel", "description")
+    assert result.confidence == SOURCE_CONFIDENCE["description"]
+
+
+def test_unknown_mcc_falls_through_to_the_words():
+    assert _classify(mcc="0001", description="TESCO").source == "description"
+
+
+def test_nothing_known_falls_back_to_other():
+    result = _classify(mcc=None, merchant_name="XYZ 123", description="POS PURCHASE 0428")
+    assert result == Classification("other", "fallback", SOURCE_CONFIDENCE["fallback"])
+
+
+@pytest.mark.parametrize(("mcc", "description", "category"), [
+    ("5311", "TARGET CAFE 1234", "dining_out"),
+    ("5999", "PAYPAL *DELIVEROO", "dining_out"),
+    ("6012", "REVOLUT*TOP-UP", "transfers"),
+    ("4829", "PAYPAL *SPOTIFY", "entertainment"),
+    ("7399", "SQ *ROCKYS BARBERSHOP", "personal_care"),
+    ("8999", "H&R BLOCK", "services"),
+    ("4899", "NETFLIX.COM", "entertainment"),
+    ("7997", "PUREGYM LTD", "health"),
+    ("5912", "ROSSMANN 1234", "personal_care"),
+])
+def test_words_beat_a_weak_mcc(mcc, description, category):
+    result = _classify(mcc=mcc, description=description)
+    assert (result.category, result.source) == (category, "description")
+
+
+@pytest.mark.parametrize(("mcc", "category"), [("5311", "shopping"), ("5999", "shopping"),
+                                                ("6012", "transfers"), ("4899", "utilities")])
+def test_a_weak_mcc_decides_when_the_words_say_nothing(mcc, category):
+    result = _classify(mcc=mcc, description="XYZ 0042")
+    assert (result.category, result.source) == (category, "mcc")
+
+
+def test_the_description_is_read_before_the_merchant_name():
+    result = _classify(merchant_name="Tesco", description="TESCO PETROL 12")
+    assert result.category == "fuel"
+    result = _classify(merchant_name="Blue Bottle Coffee", description="SQ *BBC 0042")
+    assert (result.category, result.source) == ("dining_out", "description")
+
+
+def test_use_mcc_false_ignores_even_a_trusted_mcc():
+    assert _classify(mcc="5411", description="SHELL 1234", use_mcc=False).category == "fuel"
+    assert _classify(mcc="5411", description="XYZ", use_mcc=False).source == "fallback"
+
+
+def test_unknown_slugs_from_upper_layers_count_as_no_answer():
+    result = _classify(user_rule="Groceries", merchant_api="food", mcc="5812")
+    assert (result.category, result.source) == ("dining_out", "mcc")
+
+
+def test_the_amount_reaches_the_words():
+    income = _classify(description="SALARY MAY ACME LTD", amount=Decimal("3200.00"))
+    assert (income.category, income.source) == ("income", "description")
+    outgoing = _classify(description="SALARY MAY ACME LTD", amount=Decimal("-3200.00"))
+    assert outgoing.category != "income"
