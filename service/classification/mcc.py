@@ -33,8 +33,9 @@ WEAK_MCCS: frozenset[str] = frozenset({
     "6012",  # financial institutions: top-ups, loan payments and bank fees alike
     "7299", "7399", "8999",  # "not elsewhere classified" personal, business, professional
     "7372",  # data processing: SaaS platforms and payment facilitators
+    "7512",  # car rental (travel) is also the code of car sharing (SHARE NOW, Zipcar: transport)
     "7997",  # membership clubs: gyms (health) as well as golf and country clubs
-    "8699",  # membership organisations: unions, clubs, motoring associations
+    "8699",  # membership organisations: unions, professional bodies, clubs
 })
 
 

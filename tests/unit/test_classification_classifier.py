@@ -91,3 +91,10 @@ def test_the_amount_reaches_the_words():
     assert (income.category, income.source) == ("income", "description")
     outgoing = _classify(description="SALARY MAY ACME LTD", amount=Decimal("-3200.00"))
     assert outgoing.category != "income"
+
+
+def test_car_sharing_on_the_car_rental_code_is_transport_and_rental_stays_travel():
+    assert _classify(mcc="7512", description="SHARE NOW I4B1NE").category == "transport"
+    assert _classify(mcc="7512", description="SIXT AUTOVERMIETUNG").category == "travel"
+    assert _classify(mcc="7512", description="XYZ 1234") == Classification(
+        "travel", "mcc", SOURCE_CONFIDENCE["mcc"])

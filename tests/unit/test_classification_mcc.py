@@ -117,7 +117,7 @@ def test_codes_are_normalised_to_four_digits():
 
 def test_weak_codes_are_real_codes_and_recognised_in_any_spelling():
     assert set(mcc_table()) >= WEAK_MCCS
-    assert {"5311", "5999", "6012", "4829", "7399", "8999"} <= WEAK_MCCS
+    assert {"5311", "5999", "6012", "4829", "7399", "7512", "8999"} <= WEAK_MCCS
     assert is_weak_mcc(" 5999")
     assert not is_weak_mcc("5411")
     assert not is_weak_mcc(None)
