@@ -4,7 +4,8 @@ Keywords live in service/classification/data/descriptor_keywords.csv; its header
 kinds and how they rank. In short: all keyword matches are found on whole words; a match lying
 inside a longer one is dropped ("gas" inside "british gas"); then money words (fees > cash >
 income > transfers) beat place words ("pharmacy", "petrol"), which beat brands, which beat weak
-words ("market"); the longest match breaks ties, then the leftmost.
+words ("market"), which beat a place word found only inside a longer word ("STADTAPOTHEKE");
+the longest match breaks ties, then the leftmost.
 
 Payment processors prefix the merchant's name with their own ("SQ *BLUE BOTTLE"): their tokens
 are not keywords, so they never decide; a few (Toast, Shopify, DoorDash) only serve platforms of
@@ -93,7 +94,8 @@ class KeywordMatch:
 
 def normalize(text: str) -> str:
     """Case-folded words of `text` separated by single spaces: accents dropped, "&" → "and",
-    "+" → "plus" ("DISNEY+"), apostrophes removed ("McDonald's" → "mcdonalds"), any other non-alphanumeric → space."""
+    "+" → "plus" ("DISNEY+"), apostrophes removed ("McDonald's" → "mcdonalds"), anything else
+    that is not a letter or digit → space."""
     folded = unicodedata.normalize("NFKD", text.casefold().translate(_TRANSLITERATION))
     plain = "".join(char for char in folded if not unicodedata.combining(char))
     plain = _APOSTROPHES.sub("", plain.replace("&", " and ").replace("+", " plus "))
