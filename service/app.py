@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
     app = Flask("tally")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes if instance != "api" else API_BODY_LIMIT
     app.json.sort_keys = False
-    app.extensions["tally"] = Runtime(settings, instance, publisher_pool_size)
+    app.extensions["tally"] = Runtime(settings, instance, publisher_pool_size, _repositories(instance))
     if settings.trusted_proxy_hops:
         n = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -40,3 +40,12 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
         from service.api import register_api
         register_api(app)
     return app
+
+
+def _repositories(instance: str) -> tuple[type, ...]:
+    """What each instance prepares at start-up (post_worker_init), not on a first request."""
+    from service.repositories.partners import PartnerRepository
+
+    ingest: tuple[type, ...] = (PartnerRepository,)
+    api: tuple[type, ...] = ()
+    return {"ingest": ingest, "api": api, "all": ingest + api}[instance]

@@ -23,10 +23,12 @@ R = TypeVar("R")
 
 
 class Runtime:
-    def __init__(self, settings: Settings, process: str, publisher_pool_size: int = 8) -> None:
+    def __init__(self, settings: Settings, process: str, publisher_pool_size: int = 8,
+                 repositories: tuple[type, ...] = ()) -> None:
         self.settings = settings
         self.process = process
         self.publisher_pool_size = publisher_pool_size
+        self.warm_repositories = repositories  # prepared by warm(), before the first request
         self._lock = threading.RLock()
         self._session: Session | None = None
         self._publishers: PublisherPool | None = None
@@ -51,11 +53,14 @@ class Runtime:
         return self.singleton(cls, lambda: cls(self.session))  # type: ignore[call-arg]  # repositories take the session
 
     def singleton(self, key: object, factory: Callable[[], R]) -> R:
-        """The process's one instance of anything (a repository, a cache, a client)."""
+        """The process's one instance of anything (a repository, a cache, a client). The
+        factory runs outside the lock: a slow prepare() must not stall every other thread."""
         with self._lock:
-            if key not in self._singletons:
-                self._singletons[key] = factory()
-            return self._singletons[key]
+            if key in self._singletons:
+                return self._singletons[key]
+        made = factory()
+        with self._lock:
+            return self._singletons.setdefault(key, made)
 
     def check_cassandra(self) -> tuple[bool, str]:
         try:
@@ -65,7 +70,10 @@ class Runtime:
         return True, "ok"
 
     def warm(self) -> None:
+        """Connects and prepares this process's repositories now (gunicorn: right after fork)."""
         _ = self.session
+        for cls in self.warm_repositories:
+            self.repository(cls)
 
     def close(self) -> None:
         with self._lock:
