@@ -76,6 +76,12 @@ FIELDS: dict[str, Field] = {
     # Users
     "bcrypt_cost": Field("TALLY_BCRYPT_COST", 12, "bcrypt work factor", int),
     "session_ttl_seconds": Field("TALLY_SESSION_TTL_SECONDS", 30 * 24 * 3600, "login token lifetime", int),
+    "login_failures_per_15min": Field("TALLY_LOGIN_FAILURES_PER_15MIN", 10, "failed logins per (email, "
+                                      "client address) per 15 min before 429", int),
+    "login_failures_per_hour": Field("TALLY_LOGIN_FAILURES_PER_HOUR", 50, "failed logins per email per hour "
+                                     "before 429", int),
+    "bank_api_timeout": Field("TALLY_BANK_API_TIMEOUT", 5.0, "seconds for a call to a bank's API (link "
+                              "codes, transaction lists)", float),
     "cursor_secret": Field("TALLY_CURSOR_SECRET", DEV_CURSOR_SECRET, "HMAC key of list cursors"),
     "demo_partner_secret": Field("TALLY_DEMO_PARTNER_SECRET", DEMO_PARTNER_SECRET, "signing secret "
                                  "`scripts/dev up` gives the demo partner"),
@@ -140,6 +146,9 @@ class Settings:
     log_backups: int
     bcrypt_cost: int
     session_ttl_seconds: int
+    login_failures_per_15min: int
+    login_failures_per_hour: int
+    bank_api_timeout: float
     cursor_secret: str
     demo_partner_secret: str
     consumer_prefetch: int
