@@ -158,7 +158,6 @@ Decathlon             | sporting_goods    | 5941 | DECATHLON {store}            
 Thalia                | bookstore         | 5942 | THALIA BUECHER {store}         | DE AT       | thalia.de |
 Waterstones           | bookstore         | 5942 | WATERSTONES {CITY}             | GB          | waterstones.com |
 Fressnapf             | pet_store         | 5995 | FRESSNAPF {store}              | DE AT       | fressnapf.de |
-Douglas               | cosmetics_store   | 5977 | DOUGLAS {store} {CITY}         | DE AT NL    | douglas.de |
 Otto                  | online_marketplace | 5964 | OTTO GMBH & CO KG              | DE | otto.de | online mixed
 Blumen Lindner        | florist           | 5992 | SUMUP *BLUMEN LINDNER          | DE          | - | unknown
 ## travel
@@ -223,6 +222,7 @@ McFit                 | fitness           | 7997 | MCFIT {CITY} {n}             
 Urban Sports Club     | fitness           | 7997 | URBAN SPORTS CLUB | DE FR NL | urbansportsclub.com | online
 PureGym               | fitness           | 7997 | PUREGYM LTD                    | GB          | puregym.com | online
 ## personal_care
+Douglas               | cosmetics_store   | 5977 | DOUGLAS {store} {CITY}         | DE AT NL    | douglas.de |
 dm-drogerie markt     | drugstore         | 5977 | DM-DROGERIE MARKT {store}      | DE AT       | dm.de |
 Rossmann              | drugstore         | 5912 | ROSSMANN {store}               | DE          | rossmann.de |
 Sephora               | cosmetics_store   | 5977 | SEPHORA {store} {CITY}         | FR DE ES IT US | sephora.com |
