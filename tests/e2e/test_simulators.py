@@ -4,8 +4,8 @@ the merchant-lookup API (fuzzy search, auth, faults)."""
 
 from __future__ import annotations
 
+import json
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -22,62 +22,24 @@ from standardwebhooks.webhooks import Webhook
 
 from simulators.catalog import COUNTRIES, merchants
 from tests.support.simulators import (
+    CURRENCY_SCALE,
     TEST_API_TOKEN,
     TEST_MERCHANT_KEY,
     TEST_SIGNING_SECRET,
     Received,
     SimulatorProcess,
     WebhookReceiver,
+    assert_wire_shaped,
     bank_sim,
+    ledger_ids,
     merchant_sim,
+    received_ids,
+    run_send_job,
 )
 
 pytestmark = pytest.mark.timeout(60)
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 FAST_RETRIES = ["--backoff-initial", "0.05", "--backoff-max", "0.2"]
-SCALE = {"EUR": 2, "GBP": 2, "USD": 2, "JPY": 0}
-
-
-def run_job(bank: SimulatorProcess, **body: Any) -> dict[str, Any]:
-    """Starts a send job and waits until it is done; its final report."""
-    answer = requests.post(f"{bank.url}/sim/send", json={"rate": 200, **body}, timeout=5)
-    assert answer.status_code == 202, answer.text
-    deadline = time.monotonic() + 45
-    while time.monotonic() < deadline:
-        report = requests.get(f"{bank.url}/sim/jobs/{answer.json()['job_id']}", timeout=5).json()
-        if report["state"] == "done":
-            assert report["error"] is None
-            return report
-        time.sleep(0.05)
-    raise AssertionError(f"job did not finish: {report}")
-
-
-def ledger_ids(bank: SimulatorProcess, *accounts: str) -> set[str]:
-    ids: set[str] = set()
-    for account in accounts:
-        answer = requests.get(f"{bank.url}/sim/accounts/{account}/transactions", timeout=10).json()
-        ids |= {t["transaction_id"] for t in answer["transactions"]}
-    return ids
-
-
-def received_ids(receiver: WebhookReceiver) -> list[str]:
-    return [t["transaction_id"] for r in receiver.received for t in r.transactions()]
-
-
-def assert_wire_shaped(tx: dict[str, Any]) -> None:
-    """The rules of DESIGN.md §3, checked independently of Tally's own parser."""
-    assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", tx["transaction_id"])
-    assert re.fullmatch(r"[A-Za-z0-9-]{1,34}", tx["account_number"])
-    assert re.fullmatch(r"[A-Za-z0-9-]{1,32}", tx["card_id"])
-    assert re.fullmatch(r"-?\d{1,12}(\.\d{1,3})?", tx["amount"]), tx["amount"]
-    assert len(tx["amount"].partition(".")[2]) <= SCALE[tx["currency"]]
-    assert datetime.fromisoformat(tx["authorized_at"]).tzinfo is not None
-    assert tx["status"] in ("pending", "settled", "reversed")
-    assert (tx.get("settled_at") is not None) == (tx["status"] == "settled")
-    merchant = tx["merchant"]
-    assert 1 <= len(merchant["name"]) <= 128
-    assert merchant["mcc"] is None or re.fullmatch(r"\d{4}", merchant["mcc"])
-    assert len(tx["description"]) <= 256
 
 
 @pytest.fixture
@@ -91,7 +53,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 def test_send_job_delivers_signed_wire_shaped_batches(receiver: WebhookReceiver) -> None:
     with bank_sim(webhook_url=receiver.url, partner_id="bank-e2e", args=["--seed", "3"]) as bank:
-        report = run_job(bank, accounts=["DE-1", "DE-2"], count=250, batch_size=100)
+        report = run_send_job(bank, accounts=["DE-1", "DE-2"], count=250, batch_size=100)
         ledger = ledger_ids(bank, "DE-1", "DE-2")
 
     verifier = Webhook(TEST_SIGNING_SECRET)
@@ -114,7 +76,7 @@ def test_retries_5xx_with_a_new_timestamp_and_signature_but_the_same_webhook_id(
         return (503, {"Retry-After": "1"}) if n < 2 else (202, {})
 
     with WebhookReceiver(two_failures) as flaky, bank_sim(webhook_url=flaky.url, args=FAST_RETRIES) as bank:
-        report = run_job(bank, accounts=["DE-1"], count=5)
+        report = run_send_job(bank, accounts=["DE-1"], count=5)
 
     attempts = flaky.received
     assert len(attempts) == 3
@@ -130,8 +92,12 @@ def test_retries_5xx_with_a_new_timestamp_and_signature_but_the_same_webhook_id(
 def test_4xx_is_recorded_as_rejected_and_never_retried() -> None:
     with WebhookReceiver(lambda _r, _n: (422, {})) as refusing, \
             bank_sim(webhook_url=refusing.url, args=FAST_RETRIES) as bank:
-        report = run_job(bank, accounts=["DE-1"], count=30, batch_size=10)
+        cli = subprocess.run([sys.executable, "-m", "simulators.bank.cli", "send", "--bank", bank.url,
+                              "--account", "DE-1", "--count", "30", "--rate", "100", "--batch-size", "10",
+                              "--json"], capture_output=True, text=True, timeout=30)
 
+    assert cli.returncode == 0, cli.stderr  # nothing was given up: a rejection is final, not a failure
+    report = json.loads(cli.stdout)
     assert len(refusing.received) == 3  # one attempt per request
     assert report["rejected"] == {"422": 3} and report["retried"] == 0 and report["gave_up"] == 0
     assert sorted(report["transaction_ids_rejected"]) == sorted(received_ids(refusing))
@@ -154,7 +120,7 @@ def test_gives_up_after_max_attempts_and_the_cli_exits_1() -> None:
 def test_connection_errors_are_retried_then_given_up() -> None:
     closed_port_url = "http://127.0.0.1:9/hook/transaction"  # discard port: connection refused
     with bank_sim(webhook_url=closed_port_url, args=[*FAST_RETRIES, "--max-attempts", "2"]) as bank:
-        report = run_job(bank, accounts=["DE-1"], count=3)
+        report = run_send_job(bank, accounts=["DE-1"], count=3)
 
     assert report["gave_up"] == 1 and report["attempts"] == 2
     assert "ConnectionError" in report["last_failure"]
@@ -163,9 +129,10 @@ def test_connection_errors_are_retried_then_given_up() -> None:
 
 def test_forget_rate_drops_exactly_the_reported_requests(receiver: WebhookReceiver) -> None:
     with bank_sim(webhook_url=receiver.url, args=["--seed", "11"]) as bank:
-        config = requests.post(f"{bank.url}/sim/config", json={"forget_rate": 0.5}, timeout=5).json()
-        assert config["forget_rate"] == 0.5
-        report = run_job(bank, accounts=["DE-1"], count=400, batch_size=10)
+        cli = subprocess.run([sys.executable, "-m", "simulators.bank.cli", "config", "--bank", bank.url,
+                              "--forget-rate", "0.5"], capture_output=True, text=True, timeout=20)
+        assert cli.returncode == 0 and '"forget_rate": 0.5' in cli.stdout, cli.stderr
+        report = run_send_job(bank, accounts=["DE-1"], count=400, batch_size=10)
         ledger = ledger_ids(bank, "DE-1")
         stats = requests.get(f"{bank.url}/sim/stats", timeout=5).json()
 
@@ -178,7 +145,7 @@ def test_forget_rate_drops_exactly_the_reported_requests(receiver: WebhookReceiv
 
 def test_settle_after_sends_a_later_settled_version_of_accepted_transactions(receiver: WebhookReceiver) -> None:
     with bank_sim(webhook_url=receiver.url) as bank:
-        report = run_job(bank, accounts=["DE-1"], count=40, batch_size=20, settle_after=1.0)
+        report = run_send_job(bank, accounts=["DE-1"], count=40, batch_size=20, settle_after=1.0)
         ledger = requests.get(f"{bank.url}/sim/accounts/DE-1/transactions", timeout=5).json()["transactions"]
 
     versions: dict[str, list[dict[str, Any]]] = {}
@@ -445,9 +412,9 @@ def test_merchant_faults_errors_slowness_outage_and_latency() -> None:
 
 def test_amounts_are_decimal_strings_at_the_currency_scale(receiver: WebhookReceiver) -> None:
     with bank_sim(webhook_url=receiver.url, args=["--seed", "9"]) as bank:
-        run_job(bank, accounts=["DE-1"], count=300, days_back=30)
+        run_send_job(bank, accounts=["DE-1"], count=300, days_back=30)
     amounts = [(t["amount"], t["currency"]) for r in receiver.received for t in r.transactions()]
-    assert all(len(a.partition(".")[2]) == SCALE[c] for a, c in amounts)
+    assert all(len(a.partition(".")[2]) == CURRENCY_SCALE[c] for a, c in amounts)
     assert all(Decimal(a) != 0 for a, _ in amounts)
     statuses = Counter(t["status"] for r in receiver.received for t in r.transactions())
     assert statuses["settled"] and statuses["pending"]  # 30 days back: most already settled

@@ -23,17 +23,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import requests
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_SIGNING_SECRET = "whsec_" + base64.b64encode(b"tally-test-bank-signing-key-0001").decode()
 TEST_API_TOKEN = "test-bank-token"
 TEST_MERCHANT_KEY = "test-merchant-key"
+CURRENCY_SCALE = {"EUR": 2, "GBP": 2, "USD": 2, "JPY": 0}  # the currencies the bank simulator uses
 LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
 
 
@@ -149,6 +151,11 @@ class Received:
         return list(json.loads(self.body)["transactions"])
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *_args: Any) -> None:  # one line per request would drown test output
+        pass
+
+
 class WebhookReceiver:
     """A tiny local webhook endpoint (werkzeug, in a thread) standing in for Tally's ingest.
 
@@ -160,7 +167,7 @@ class WebhookReceiver:
         self.received: list[Received] = []
         self._answer = answer or (lambda _r, _n: (202, {}))
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/hook/transaction"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -180,3 +187,48 @@ class WebhookReceiver:
             self.received.append(got)
         status, headers = self._answer(got, n)
         return Response(json.dumps({"accepted": status == 202}), status, headers, content_type="application/json")
+
+
+def run_send_job(bank: SimulatorProcess, timeout: float = 45.0, **body: Any) -> dict[str, Any]:
+    """Starts a bank send job (POST /sim/send; rate 200/s unless given), waits until it is
+    done, and returns its final report."""
+    answer = requests.post(f"{bank.url}/sim/send", json={"rate": 200, **body}, timeout=5)
+    assert answer.status_code == 202, answer.text
+    deadline = time.monotonic() + timeout
+    report: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        report = requests.get(f"{bank.url}/sim/jobs/{answer.json()['job_id']}", timeout=5).json()
+        if report["state"] == "done":
+            assert report["error"] is None, report["error"]
+            return report
+        time.sleep(0.05)
+    raise AssertionError(f"send job did not finish within {timeout}s: {report}")
+
+
+def ledger_ids(bank: SimulatorProcess, *accounts: str) -> set[str]:
+    """Every transaction id the bank has for these accounts."""
+    ids: set[str] = set()
+    for account in accounts:
+        answer = requests.get(f"{bank.url}/sim/accounts/{account}/transactions", timeout=10).json()
+        ids |= {t["transaction_id"] for t in answer["transactions"]}
+    return ids
+
+
+def received_ids(receiver: WebhookReceiver) -> list[str]:
+    return [t["transaction_id"] for r in receiver.received for t in r.transactions()]
+
+
+def assert_wire_shaped(tx: dict[str, Any]) -> None:
+    """The rules of DESIGN.md §3, checked independently of Tally's own parser."""
+    assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", tx["transaction_id"])
+    assert re.fullmatch(r"[A-Za-z0-9-]{1,34}", tx["account_number"])
+    assert re.fullmatch(r"[A-Za-z0-9-]{1,32}", tx["card_id"])
+    assert re.fullmatch(r"-?\d{1,12}(\.\d{1,3})?", tx["amount"]), tx["amount"]
+    assert len(tx["amount"].partition(".")[2]) <= CURRENCY_SCALE[tx["currency"]]
+    assert datetime.fromisoformat(tx["authorized_at"]).tzinfo is not None
+    assert tx["status"] in ("pending", "settled", "reversed")
+    assert (tx.get("settled_at") is not None) == (tx["status"] == "settled")
+    merchant = tx["merchant"]
+    assert 1 <= len(merchant["name"]) <= 128
+    assert merchant["mcc"] is None or re.fullmatch(r"\d{4}", merchant["mcc"])
+    assert len(tx["description"]) <= 256
