@@ -117,14 +117,23 @@ def test_gives_up_after_max_attempts_and_the_cli_exits_1() -> None:
     assert all(tid in cli.stdout for tid in given_up)
 
 
-def test_connection_errors_are_retried_then_given_up() -> None:
+def test_timeouts_and_connection_errors_are_retried() -> None:
+    def slow_first(_request: Received, n: int) -> tuple[int, dict[str, str]]:
+        if n == 0:
+            time.sleep(0.8)  # longer than the bank's read timeout
+        return 202, {}
+
+    with WebhookReceiver(slow_first) as slow, \
+            bank_sim(webhook_url=slow.url, args=[*FAST_RETRIES, "--request-timeout", "0.3"]) as bank:
+        timed_out = run_send_job(bank, accounts=["DE-1"], count=3)
     closed_port_url = "http://127.0.0.1:9/hook/transaction"  # discard port: connection refused
     with bank_sim(webhook_url=closed_port_url, args=[*FAST_RETRIES, "--max-attempts", "2"]) as bank:
-        report = run_send_job(bank, accounts=["DE-1"], count=3)
+        refused = run_send_job(bank, accounts=["DE-1"], count=3)
 
-    assert report["gave_up"] == 1 and report["attempts"] == 2
-    assert "ConnectionError" in report["last_failure"]
-    assert len(report["transaction_ids_given_up"]) == 3
+    assert timed_out["retried"] == 1 and timed_out["requests_accepted"] == 1 and len(slow.received) == 2
+    assert refused["gave_up"] == 1 and refused["attempts"] == 2
+    assert "ConnectionError" in refused["last_failure"]
+    assert len(refused["transaction_ids_given_up"]) == 3
 
 
 def test_forget_rate_drops_exactly_the_reported_requests(receiver: WebhookReceiver) -> None:

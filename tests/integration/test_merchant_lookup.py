@@ -188,14 +188,19 @@ def test_the_breaker_opens_during_an_outage_and_recovers(
     assert recovered.unanswered == set() and client.breaker_state == "closed"
 
 
-def test_transient_503s_are_retried_and_connection_errors_end_unanswered(
+def test_transient_503s_are_retried_and_timeouts_and_connection_errors_end_unanswered(
         sim: SimulatorProcess, make_client: Callable[..., MerchantLookupClient]) -> None:
     faults(sim, outage=True)
     retrying = make_client(merchant_retries=2)
     assert retrying.lookup_many([fresh(LIDL)]).unanswered
     assert requests_seen(sim) == 3  # 1 + 2 retries of the 503
 
-    faults(sim, outage=False)
+    faults(sim, outage=False, slow_rate=1, slow_ms=600)
+    impatient = make_client(merchant_read_timeout=0.2)
+    assert impatient.lookup_many([fresh(LIDL)]).unanswered and impatient.stats.api_errors == 1
+    time.sleep(0.5)  # the simulator finishes the abandoned request before the next test resets its counters
+
+    faults(sim, slow_rate=0)
     unreachable = make_client(merchant_api_url="http://127.0.0.1:9", merchant_retries=1)
     result = unreachable.lookup_many([fresh(LIDL), fresh(UNKNOWN)])
     assert len(result.unanswered) == 2 and result.answered == {}
