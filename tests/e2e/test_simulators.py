@@ -20,6 +20,7 @@ import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
+from service.contract import parse_body
 from simulators.catalog import COUNTRIES, merchants
 from tests.support.simulators import (
     CURRENCY_SCALE,
@@ -60,6 +61,7 @@ def test_send_job_delivers_signed_wire_shaped_batches(receiver: WebhookReceiver)
     assert sorted(len(r.transactions()) for r in receiver.received) == [50, 100, 100]  # sent concurrently
     for request in receiver.received:
         verifier.verify(request.body, request.headers)  # raises on a bad signature or stale timestamp
+        assert len(parse_body(request.body)) == len(request.transactions())  # Tally's own contract
         assert request.headers["x-partner-id"] == "bank-e2e"
         assert request.headers["content-type"] == "application/json"
         for tx in request.transactions():
