@@ -1,0 +1,51 @@
+"""Settings: parsing, validation, production refusals, and the README's table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.settings import DEMO_PARTNER_SECRET, FIELDS, Settings, SettingsError, markdown_table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_are_valid_local_settings() -> None:
+    settings = Settings.from_env({})
+    assert settings.env == "development"
+    assert settings.vhost == "tally"
+    assert settings.keyspace_replication == {"class": "SimpleStrategy", "replication_factor": 1}
+
+
+def test_values_are_parsed_and_named_in_errors() -> None:
+    assert Settings.from_env({"TALLY_CONFIRM_TIMEOUT": "2.5"}).confirm_timeout == 2.5
+    with pytest.raises(SettingsError, match="TALLY_CONSUMER_BATCH_SIZE: expected int"):
+        Settings.from_env({"TALLY_CONSUMER_BATCH_SIZE": "many"})
+    with pytest.raises(SettingsError, match="TALLY_CONSUMER_PREFETCH"):
+        Settings.from_env({"TALLY_CONSUMER_PREFETCH": "4", "TALLY_CONSUMER_BATCH_SIZE": "8"})
+    with pytest.raises(SettingsError, match="AMQP_URL"):
+        Settings.from_env({"AMQP_URL": "http://broker"})
+
+
+def test_production_refuses_development_secrets() -> None:
+    with pytest.raises(SettingsError, match="TALLY_CURSOR_SECRET"):
+        Settings.from_env({"TALLY_ENV": "production"})
+    strong = {"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "x" * 40}
+    with pytest.raises(SettingsError, match="TALLY_DEMO_PARTNER_SECRET"):
+        Settings.from_env(strong)
+    production = Settings.from_env({**strong, "TALLY_DEMO_PARTNER_SECRET": "whsec_b3RoZXI="})
+    assert production.keyspace_replication == {"class": "NetworkTopologyStrategy", "datacenter1": 1}
+    assert production.demo_partner_secret != DEMO_PARTNER_SECRET
+
+
+def test_vhost_and_credentials_come_from_the_url() -> None:
+    settings = Settings.from_env({"AMQP_URL": "amqp://u%40x:p%2Fw@host:5672/a%2Fb"})
+    assert settings.vhost == "a/b"
+    assert settings.amqp_credentials == ("u@x", "p/w")
+
+
+def test_readme_lists_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert markdown_table() in readme
+    assert all(f"`{field.env}`" in readme for field in FIELDS.values())
