@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from service import metrics
 from service.broker.management import Management
+from service.classification.merchant_api import MerchantLookupClient, MerchantLookupStats
 from service.broker.topology import BACKFILL, DEAD, ENRICH, INGEST
 
 log = logging.getLogger("tally.consumer.health")
@@ -54,3 +55,19 @@ def poll_queue_depths(management: Management, stop: threading.Event, interval: f
                     metrics.QUEUE_DEPTH.labels(queue["name"]).set(queue.get("messages", 0))
         except Exception as exc:  # noqa: BLE001 - metrics must never stop a consumer
             log.debug("queue depth poll failed: %s", exc)
+
+
+def export_merchant_stats(client: MerchantLookupClient, stop: threading.Event, interval: float = 5.0) -> None:
+    """Runs in a daemon thread: the client's cumulative counters → Prometheus, by delta."""
+    last = MerchantLookupStats()
+    while not stop.wait(interval):
+        now = client.stats
+        for outcome, value, before in (("found", now.api_found, last.api_found),
+                                       ("not_found", now.api_not_found, last.api_not_found),
+                                       ("error", now.api_errors, last.api_errors),
+                                       ("breaker_open", now.breaker_rejections, last.breaker_rejections)):
+            metrics.MERCHANT_CALLS.labels(outcome).inc(max(0, value - before))
+        metrics.MERCHANT_CACHE_HITS.labels("lru").inc(max(0, now.lru_hits - last.lru_hits))
+        metrics.MERCHANT_CACHE_HITS.labels("cassandra").inc(max(0, now.cassandra_hits - last.cassandra_hits))
+        metrics.MERCHANT_BREAKER_OPEN.set(1 if client.breaker_state == "open" else 0)
+        last = now

@@ -9,14 +9,18 @@ import signal
 import threading
 from collections.abc import Callable
 
-from consumers.health import poll_queue_depths, serve
+from consumers.enrich import EnrichWorker
+from consumers.health import export_merchant_stats, poll_queue_depths, serve
 from consumers.transactions import TransactionWorker
 from consumers.worker import BatchWorker
 from service import logs
 from service.bootstrap import Runtime
 from service.broker.management import Management
-from service.pipeline.classify import LocalLayers
+from service.classification.merchant_api import MerchantLookupClient
+from service.pipeline.classify import ClassificationStep, LocalLayers
+from service.pipeline.enrichment import EnrichmentSink, WithMerchantLookup
 from service.pipeline.processor import TransactionPipeline
+from service.repositories.merchants import MerchantRepository
 from service.repositories.accounts import AccountRepository
 from service.repositories.held import HeldRepository
 from service.repositories.partners import CachedPartners, PartnerRepository
@@ -27,13 +31,25 @@ from service.settings import Settings
 log = logging.getLogger("tally.consumer")
 
 
+def merchant_client(rt: Runtime) -> MerchantLookupClient:
+    return rt.singleton(MerchantLookupClient, lambda: MerchantLookupClient(
+        rt.settings, rt.repository(MerchantRepository)))
+
+
 def build_pipeline(rt: Runtime) -> TransactionPipeline:
+    """The pipeline of a consumer: with the merchant-lookup layer unless MERCHANT_API_URL is
+    empty; rows the API did not answer in time are published to tally.enrich."""
+    classifier: ClassificationStep = LocalLayers()
+    enrich_later = None
+    if rt.settings.merchant_api_url:
+        classifier = WithMerchantLookup(merchant_client(rt))
+        enrich_later = EnrichmentSink(rt.publishers)
     return TransactionPipeline(
         accounts=rt.repository(AccountRepository),
         held=rt.singleton(HeldRepository, lambda: HeldRepository(rt.session, rt.settings.held_ttl_days)),
         rules=rt.repository(UserRuleRepository),
         transactions=rt.repository(TransactionRepository),
-        classifier=LocalLayers())
+        classifier=classifier, enrich_later=enrich_later)
 
 
 def run_transactions(settings: Settings, name: str) -> None:
@@ -45,6 +61,17 @@ def run_transactions(settings: Settings, name: str) -> None:
         return TransactionWorker(settings, build_pipeline(rt), partners, lambda: rt.check_cassandra()[0], ack_delay)
 
     _run(rt, f"consumer-{name}", build)
+
+
+def run_enrich(settings: Settings, name: str) -> None:
+    rt = Runtime(settings, f"enrich-{name}", publisher_pool_size=1)
+
+    def build() -> BatchWorker:
+        client = merchant_client(rt)
+        return EnrichWorker(settings, client, rt.repository(TransactionRepository),
+                            ready=lambda: client.probe() and rt.check_cassandra()[0])
+
+    _run(rt, f"enrich-{name}", build)
 
 
 def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
@@ -65,6 +92,9 @@ def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
         server = serve(rt.settings.metrics_port, lambda: _ready(worker, rt))
         threading.Thread(target=poll_queue_depths, args=(Management(rt.settings), stop),
                          name="queue-depths", daemon=True).start()
+        if rt.settings.merchant_api_url:
+            threading.Thread(target=export_merchant_stats, args=(merchant_client(rt), stop),
+                             name="merchant-stats", daemon=True).start()
     try:
         worker.run()
     finally:

@@ -17,6 +17,7 @@ from service.broker.topology import BACKFILL, INGEST, LINKS
 from service.pipeline.deliveries import Delivery, UndecodableMessage, decode
 from service.pipeline.processor import TransactionPipeline
 from service.repositories.partners import CachedPartners
+from service.broker.publisher import PublishError
 from service.repositories.transactions import WriteFailed
 from service.settings import Settings
 
@@ -100,7 +101,7 @@ class TransactionWorker(BatchWorker):
         metrics.ROWS_WRITTEN.labels("transactions").inc(len(written))
 
     def is_transient(self, exc: BaseException) -> bool:
-        return isinstance(exc, (WriteFailed, DriverException, RequestExecutionException))
+        return isinstance(exc, (WriteFailed, PublishError, DriverException, RequestExecutionException))
 
     def storage_ready(self) -> bool:
         return bool(self.storage_probe())

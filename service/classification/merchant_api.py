@@ -212,6 +212,17 @@ class MerchantLookupClient:
         with self._lock:
             return replace(self._stats)
 
+    def probe(self) -> bool:
+        """True when the API answers a lookup at all (found or not found), outside the breaker
+        and the caches: re-enrichment resumes consuming only then."""
+        if not self.enabled:
+            return False
+        try:
+            self._fetch(MerchantQuery("tally-probe", "tally availability probe"))
+        except (MerchantApiError, requests.RequestException):
+            return False
+        return True
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._http.close()

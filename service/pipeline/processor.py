@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -47,12 +47,14 @@ class _Item:
 class TransactionPipeline:
     def __init__(self, *, accounts: AccountRepository, held: HeldRepository, rules: UserRuleRepository,
                  transactions: TransactionRepository, classifier: ClassificationStep,
+                 enrich_later: Callable[[Sequence[TransactionRow]], None] | None = None,
                  owner_cache_seconds: float = 30.0) -> None:
         self.accounts = accounts
         self.held = held
         self.rules = rules
         self.transactions = transactions
         self.classifier = classifier
+        self.enrich_later = enrich_later  # called with rows the merchant API did not answer, once written
         # Positive answers only: a link is rare and then stable; an unlinked account is always
         # re-read, so a new link takes effect at once. Unlinking takes effect within the TTL.
         self._owners: TTLCache[AccountKey, uuid.UUID] = TTLCache(maxsize=100_000, ttl=owner_cache_seconds)
@@ -124,10 +126,13 @@ class TransactionPipeline:
             merchant = item.transaction.merchant
             key = merchant_key(merchant.name, merchant.city, merchant.country)
             subjects.append(Subject(item.transaction, user_id, key, rules.get(user_id, {}).get(key)))
-        classifications = self.classifier.classify(subjects)
-        rows = [_row(item, subject, c.category, c.source, c.confidence)
-                for item, subject, c in zip(items, subjects, classifications, strict=True)]
+        decisions = self.classifier.classify(subjects)
+        rows = [_row(item, subject, d.classification.category, d.classification.source, d.classification.confidence)
+                for item, subject, d in zip(items, subjects, decisions, strict=True)]
         self.transactions.write(rows)
+        later = [row for row, d in zip(rows, decisions, strict=True) if d.enrich_later]
+        if later and self.enrich_later is not None:
+            self.enrich_later(later)
         return rows
 
 

@@ -78,6 +78,20 @@ class TransactionRow:
         return self.authorized_at.date()
 
 
+@dataclass(frozen=True)
+class CategoryUpdate:
+    """New category cells for an existing row (re-enrichment, a user's rule applied to past)."""
+
+    user_id: uuid.UUID
+    day: date
+    ts: datetime
+    partner_id: str
+    transaction_id: str
+    category: str
+    source: str
+    confidence: float
+
+
 def _opt(value: Any) -> Any:
     """Absent optional values are left unset, never bound as null (no tombstones)."""
     return UNSET_VALUE if value is None else value
@@ -122,6 +136,12 @@ class TransactionRepository:
         for user_id, moment in latest.items():
             statements.append((self._activity, (micros(moment), moment, user_id)))
         self.execute(statements)
+
+    def set_categories(self, updates: Sequence[CategoryUpdate], decided_at: datetime) -> None:
+        """Writes category cells with their layer's timestamp at `decided_at`: they replace a
+        lower layer's answer and lose to a higher one (a user_rule beats merchant_api)."""
+        self.execute((self._category, (category_timestamp(u.source, decided_at), u.category, u.source, u.confidence,
+                                       u.user_id, u.day, u.ts, u.partner_id, u.transaction_id)) for u in updates)
 
     def execute(self, statements: Iterable[tuple[Any, Any]]) -> None:
         results = self.session.execute_concurrent(
