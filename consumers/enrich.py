@@ -10,9 +10,9 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from cassandra import DriverException, RequestExecutionException
 from kombu import Message
 
+from cassandra import DriverException, RequestExecutionException
 from consumers.worker import BatchWorker, DeadLetter, Held, QueueSpec, Undecodable
 from service import metrics
 from service.broker.topology import ENRICH

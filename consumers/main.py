@@ -20,9 +20,9 @@ from service.classification.merchant_api import MerchantLookupClient
 from service.pipeline.classify import ClassificationStep, LocalLayers
 from service.pipeline.enrichment import EnrichmentSink, WithMerchantLookup
 from service.pipeline.processor import TransactionPipeline
-from service.repositories.merchants import MerchantRepository
 from service.repositories.accounts import AccountRepository
 from service.repositories.held import HeldRepository
+from service.repositories.merchants import MerchantRepository
 from service.repositories.partners import CachedPartners, PartnerRepository
 from service.repositories.rules import UserRuleRepository
 from service.repositories.transactions import TransactionRepository

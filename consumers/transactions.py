@@ -13,11 +13,11 @@ from kombu import Message
 from cassandra import DriverException, RequestExecutionException
 from consumers.worker import BatchWorker, DeadLetter, Held, QueueSpec, Undecodable
 from service import metrics
+from service.broker.publisher import PublishError
 from service.broker.topology import BACKFILL, INGEST, LINKS
 from service.pipeline.deliveries import Delivery, UndecodableMessage, decode
 from service.pipeline.processor import TransactionPipeline
 from service.repositories.partners import CachedPartners
-from service.broker.publisher import PublishError
 from service.repositories.transactions import WriteFailed
 from service.settings import Settings
 
