@@ -44,8 +44,16 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
 
 def _repositories(instance: str) -> tuple[type, ...]:
     """What each instance prepares at start-up (post_worker_init), not on a first request."""
+    from service.repositories.accounts import AccountRepository
+    from service.repositories.history import HistoryRepository
+    from service.repositories.overrides import CategoryOverrideRepository
     from service.repositories.partners import PartnerRepository
+    from service.repositories.ratelimits import LoginAttemptRepository
+    from service.repositories.rules import UserRuleRepository
+    from service.repositories.sessions import SessionRepository
+    from service.repositories.users import UserRepository
 
     ingest: tuple[type, ...] = (PartnerRepository,)
-    api: tuple[type, ...] = ()
+    api: tuple[type, ...] = (UserRepository, SessionRepository, LoginAttemptRepository, AccountRepository,
+                             PartnerRepository, HistoryRepository, CategoryOverrideRepository, UserRuleRepository)
     return {"ingest": ingest, "api": api, "all": ingest + api}[instance]

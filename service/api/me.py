@@ -1,0 +1,88 @@
+"""The user's profile and bank accounts: GET /me, POST /me/accounts,
+DELETE /me/accounts/{partner_id}/{account_number} (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from flask import Blueprint, Response, current_app, g, jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api import parsing
+from service.api.bearer import current_user_id, require_user
+from service.banks.client import BankError, BankUnavailable, PartnerApiClient, UnknownLinkCode
+from service.bootstrap import Runtime, runtime
+from service.broker.publisher import PublishError
+from service.http.errors import ApiError
+from service.repositories.accounts import AccountRepository
+from service.repositories.partners import PartnerRepository
+from service.repositories.users import UserRepository
+from service.users import profile as profiles
+from service.users.link_codes import UnknownPartner, link_with_code
+from service.users.linking import AccountTaken, unlink_account
+
+blueprint = Blueprint("me", __name__)
+blueprint.before_request(require_user)
+log = logging.getLogger("tally.api")
+RETRY_AFTER_SECONDS = "5"
+
+
+class LinkRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    partner_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+    link_code: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+
+
+def _bank(rt: Runtime) -> PartnerApiClient:
+    return rt.singleton(PartnerApiClient, lambda: PartnerApiClient(rt.settings.bank_api_timeout))
+
+
+@blueprint.get("/me")
+def me() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    found = profiles.profile(rt.repository(UserRepository), rt.repository(AccountRepository), current_user_id())
+    if found is None:
+        raise ApiError(401, "the token's user no longer exists", error="invalid_token")
+    return jsonify(profiles.to_json(found))
+
+
+@blueprint.post("/me/accounts")
+def link() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    given = parsing.body(LinkRequest)
+    try:
+        linked = link_with_code(rt.repository(PartnerRepository), _bank(rt), rt.repository(AccountRepository),
+                                rt.publishers, user_id=current_user_id(), partner_id=given.partner_id,
+                                link_code=given.link_code)
+    except UnknownPartner:
+        raise parsing.invalid("partner_id", "no such partner, or it does not link accounts",
+                              error="unknown_partner") from None
+    except UnknownLinkCode:
+        raise parsing.invalid("link_code", "the bank does not know this code (unknown, expired or already used)",
+                              error="invalid_link_code") from None
+    except AccountTaken:
+        raise ApiError(409, "this account is linked to another user", error="account_taken") from None
+    except BankUnavailable as exc:
+        log.warning("bank unavailable", extra={"request_id": g.request_id, "error": str(exc)})
+        raise ApiError(503, "the bank did not answer; ask it for a new link code and try again",
+                       error="bank_unavailable", headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+    except BankError as exc:
+        log.warning("bank error", extra={"request_id": g.request_id, "error": str(exc)})
+        raise ApiError(502, "the bank's answer could not be used; try again later", error="bank_error") from None
+    except PublishError:
+        raise ApiError(503, "the account is linked, but its earlier transactions could not be queued yet; "
+                       "link it again with a new code", error="unavailable",
+                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+    body = {"partner_id": linked.partner_id, "account_number": linked.account_number,
+            "card_ids": sorted(linked.card_ids)}
+    return jsonify(body), 201 if linked.created else 200
+
+
+@blueprint.delete("/me/accounts/<partner_id>/<account_number>")
+def unlink(partner_id: str, account_number: str) -> ResponseReturnValue:
+    rt = runtime(current_app)
+    if not unlink_account(rt.repository(AccountRepository), current_user_id(), partner_id, account_number):
+        raise ApiError(404, "you have no such linked account")
+    return Response(status=204)

@@ -1,0 +1,198 @@
+"""The OpenAPI 3.1 document of both gunicorn instances, served as GET /openapi.json.
+
+Each path item carries `x-instance`: the instances that serve it (["api"], ["ingest"], or
+both for the health probes). tests/e2e/test_api_contract.py checks that this document and the
+running apps agree: every Flask route is documented, every documented route answers.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from service.classification.categories import CATEGORIES, SOURCES
+from service.history.feed import DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT, STATUSES
+
+JSON = "application/json"
+STRING = {"type": "string"}
+INSTANT = {"type": "string", "format": "date-time"}
+NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _answer(description: str, schema: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if schema is not None:
+        answer["content"] = {JSON: {"schema": schema}}
+    if headers:
+        answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                             for name, text in headers.items()}
+    return answer
+
+
+def _error(description: str, **headers: str) -> dict[str, Any]:
+    return _answer(description, _ref("Error"), **headers)
+
+
+def _op(summary: str, responses: dict[int, dict[str, Any]], *, auth: bool = False, body: str | None = None,
+        parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": {str(k): v for k, v in responses.items()}}
+    if auth:
+        operation["security"] = [{"bearer": []}]
+        operation["responses"]["401"] = _error("missing, invalid, expired or logged-out token")
+    if body:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+        operation["responses"].setdefault("400", _error("malformed JSON"))
+        operation["responses"].setdefault("422", _error("well-formed but invalid; `details` names each field"))
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": STRING}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    account = [_path_param("partner_id"), _path_param("account_number")]
+    transaction = [_path_param("partner_id"), _path_param("transaction_id")]
+    return {
+        "/hook/transaction": {"x-instance": ["ingest"], "post": _op(
+            "A partner bank's signed batch of 1..100 transactions (Standard Webhooks)",
+            {202: _answer("queued (confirmed by RabbitMQ)", _obj(["accepted", "request_id"],
+                          accepted={"type": "integer"}, request_id=STRING)),
+             401: _error("unknown partner, bad or stale signature"), 413: _error("body over 1 MiB"),
+             415: _error("not JSON"), 503: _error("not confirmed in time; resending is safe", **{
+                 "Retry-After": "seconds"})}, body="WebhookBody")},
+        "/livez": {"x-instance": ["ingest", "api"], "get": _op(
+            "The process answers", {200: _answer("alive", _obj(["status"], status=STRING))})},
+        "/readyz": {"x-instance": ["ingest", "api"], "get": _op(
+            "Cassandra answers (cached a few seconds)", {200: _answer("ready", _obj(["status"], status=STRING)),
+                                                         503: _answer("not ready")})},
+        "/users": {"x-instance": ["api"], "post": _op(
+            "Sign up", {201: _answer("created", _obj(["user_id", "email", "name"], user_id=STRING, email=STRING,
+                                                     name=STRING)),
+                        409: _error("email taken")}, body="SignUp")},
+        "/auth/login": {"x-instance": ["api"], "post": _op(
+            "Log in: a bearer token", {200: _answer("logged in", _obj(["token", "expires_at"], token=STRING,
+                                                                     expires_at=INSTANT)),
+                                      401: _error("wrong email or password (one answer for both)"),
+                                      429: _error("too many failed logins", **{"Retry-After": "seconds"})},
+            body="Login")},
+        "/auth/logout": {"x-instance": ["api"], "post": _op("End this token's session", {
+            204: _answer("logged out")}, auth=True)},
+        "/me": {"x-instance": ["api"], "get": _op("Profile, activity and linked accounts", {
+            200: _answer("the profile", _ref("Profile"))}, auth=True)},
+        "/me/accounts": {"x-instance": ["api"], "post": _op(
+            "Link a bank account with the bank's one-time link code", {
+                201: _answer("linked", _ref("LinkedAccount")), 200: _answer("already yours", _ref("LinkedAccount")),
+                409: _error("linked to another user"), 502: _error("the bank's answer was unusable"),
+                503: _error("the bank did not answer", **{"Retry-After": "seconds"})}, auth=True, body="Link")},
+        "/me/accounts/{partner_id}/{account_number}": {"x-instance": ["api"], "delete": _op(
+            "Unlink an account", {204: _answer("unlinked"), 404: _error("not your account")}, auth=True,
+            parameters=account)},
+        "/me/transactions": {"x-instance": ["api"], "get": _op(
+            "Transactions, newest first; at most 31 day partitions per request, so a page may be short "
+            "and still have a next_cursor", {200: _answer("a page", _ref("TransactionPage")),
+                                             400: _error("bad parameter or cursor")}, auth=True, parameters=[
+                _query("days", {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
+                       "local calendar days, today included"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                       "rows per page"),
+                _query("card_id", STRING, "only this card"),
+                _query("status", {"type": "string", "enum": list(STATUSES)}, "only this status"),
+                _query("cursor", STRING, "next_cursor of the previous page (same days and filters)")])},
+        "/me/transactions/{partner_id}/{transaction_id}": {"x-instance": ["api"], "patch": _op(
+            "Recategorise one transaction; creates or updates the rule for its merchant", {
+                200: _answer("the row as listed", _ref("Transaction")), 404: _error("not your transaction")},
+            auth=True, body="Recategorise", parameters=transaction)},
+        "/me/rules": {"x-instance": ["api"], "get": _op("Merchant rules", {200: _answer("the rules", _obj(
+            ["rules"], rules={"type": "array", "items": _ref("Rule")}))}, auth=True)},
+        "/me/rules/{merchant_key}": {"x-instance": ["api"], "delete": _op(
+            "Delete a merchant rule", {204: _answer("deleted"), 404: _error("no such rule")}, auth=True,
+            parameters=[_path_param("merchant_key")])},
+        "/me/summary": {"x-instance": ["api"], "get": _op(
+            "Spend and income per currency and category in a month of the user's zone", {
+                200: _answer("the summary", _ref("Summary")), 400: _error("bad month")}, auth=True,
+            parameters=[_query("month", {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
+                               "YYYY-MM; default: the current month")])},
+        "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {200: _answer(
+            "categories", _obj(["categories"], categories={"type": "array", "items": _obj(
+                ["slug", "name"], slug={"type": "string", "enum": [c.slug for c in CATEGORIES]}, name=STRING)}))})},
+        "/openapi.json": {"x-instance": ["api"], "get": _op("This document", {200: _answer("OpenAPI 3.1")})},
+    }
+
+
+def _transaction_schema() -> dict[str, Any]:
+    return _obj(
+        ["partner_id", "transaction_id", "account_number", "card_id", "amount", "currency", "status",
+         "authorized_at", "settled_at", "merchant", "category", "category_source", "category_confidence"],
+        partner_id=STRING, transaction_id=STRING, account_number=STRING, card_id=STRING,
+        amount={"type": "string", "description": "decimal at the currency's scale; negative = money out"},
+        currency=STRING, status={"type": "string", "enum": list(STATUSES)}, authorized_at=INSTANT,
+        settled_at=NULLABLE_INSTANT,
+        merchant=_obj(["name", "mcc"], name=STRING, mcc={"type": ["string", "null"]}),
+        category={"type": "string", "enum": [c.slug for c in CATEGORIES]},
+        category_source={"type": "string", "enum": [s.name for s in SOURCES]},
+        category_confidence={"type": "number", "minimum": 0, "maximum": 1})
+
+
+def _schemas() -> dict[str, Any]:
+    money = {"type": "string"}
+    return {
+        "Error": _obj(["error", "message", "request_id"], error=STRING, message=STRING,
+                      details={"type": "array", "items": {"type": "object"}}, request_id=STRING),
+        "WebhookBody": _obj(["transactions"], transactions={"type": "array", "minItems": 1, "maxItems": 100,
+                                                            "items": {"type": "object"}}),
+        "SignUp": _obj(["email", "password", "name"], email=STRING,
+                       password={"type": "string", "description": "8..72 bytes"}, name=STRING,
+                       time_zone={"type": "string", "default": "UTC", "description": "IANA zone"}),
+        "Login": _obj(["email", "password"], email=STRING, password=STRING),
+        "Link": _obj(["partner_id", "link_code"], partner_id=STRING, link_code=STRING),
+        "LinkedAccount": _obj(["partner_id", "account_number", "card_ids"], partner_id=STRING,
+                              account_number=STRING, card_ids={"type": "array", "items": STRING}),
+        "Profile": _obj(["user_id", "email", "name", "time_zone", "last_login_at", "last_transaction_at",
+                         "accounts"], user_id=STRING, email=STRING, name=STRING, time_zone=STRING,
+                        last_login_at=NULLABLE_INSTANT, last_transaction_at=NULLABLE_INSTANT,
+                        accounts={"type": "array", "items": _ref("LinkedAccount")}),
+        "Transaction": _transaction_schema(),
+        "TransactionPage": _obj(["transactions", "next_cursor"], transactions={
+            "type": "array", "items": _ref("Transaction")}, next_cursor={"type": ["string", "null"]}),
+        "Recategorise": _obj(["category"], category=STRING, apply_to_past={
+            "type": "boolean", "default": False,
+            "description": "also re-label this merchant's transactions of the last 400 days"}),
+        "Rule": _obj(["merchant_key", "category"], merchant_key=STRING, category=STRING, created_at=INSTANT,
+                     updated_at=INSTANT),
+        "Summary": _obj(["month", "time_zone", "currencies"], month=STRING, time_zone=STRING, currencies={
+            "type": "array", "items": _obj(["currency", "spend", "income", "categories"], currency=STRING,
+                                           spend=money, income=money, categories={"type": "array", "items": _obj(
+                                               ["category", "name", "spend", "income", "transactions"],
+                                               category=STRING, name=STRING, spend=money, income=money,
+                                               transactions={"type": "integer"})})}),
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Tally", "version": "1",
+                 "description": "Two gunicorn instances: `ingest` (partner webhooks) and `api` (the apps). "
+                                "`x-instance` names the instances serving a path. Every error is JSON "
+                                "`{error, message, details?, request_id}`. Prometheus metrics are served on an "
+                                "internal port, not here."},
+        "paths": _paths(),
+        "components": {"schemas": _schemas(),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

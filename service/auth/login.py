@@ -1,0 +1,63 @@
+"""`POST /auth/login`: limits first, then the password, then a session.
+
+Unknown email and wrong password give the same answer after the same work: the same reads
+(a second, empty user read for an unknown email), one bcrypt check at the configured cost
+(against a dummy hash for an unknown email) and the same failure writes. A login writes only
+its own session row and its own `user_activity.last_login_at` cell: nothing ingestion locks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from service import metrics
+from service.auth.passwords import check_password
+from service.auth.ratelimit import LoginLimiter
+from service.auth.sessions import IssuedSession, open_session
+from service.repositories.sessions import SessionRepository
+from service.repositories.users import UserRepository
+from service.users.registration import normalize_email
+
+_NOBODY = uuid.UUID(int=0)  # read for an unknown email, to match the reads of a known one
+
+
+class InvalidCredentials(Exception):
+    pass
+
+
+class TooManyFailures(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+    client_address: str
+
+
+def login(users: UserRepository, sessions: SessionRepository, limiter: LoginLimiter, credentials: Credentials, *,
+          ttl_seconds: int, dummy_hash: str, now: datetime) -> IssuedSession:
+    """A new session, or InvalidCredentials, or TooManyFailures (checked before the password,
+    and for a correct password too: the limit bounds guessing)."""
+    email = normalize_email(credentials.email)
+    check = limiter.check(email, credentials.client_address, now)
+    if check.retry_after is not None:
+        metrics.LOGINS.labels("limited").inc()
+        raise TooManyFailures(check.retry_after)
+    user = users.by_email(email)
+    if user is None:
+        users.get(_NOBODY)
+    matches = check_password(credentials.password, user.password_hash if user is not None else dummy_hash)
+    if user is None or not matches:
+        limiter.record_failure(check, now)
+        metrics.LOGINS.labels("failed").inc()
+        raise InvalidCredentials()
+    issued = open_session(sessions, user.user_id, ttl_seconds, now)
+    users.record_login(user.user_id, now)
+    metrics.LOGINS.labels("ok").inc()
+    return issued
