@@ -125,6 +125,10 @@ def test_everything_but_hook_goes_to_api(proxy: str, proxy_var: Path, api_behind
         response = requests.get(f"{proxy}{path}", timeout=10)
         assert response.status_code == 200, response.text
         assert access_log(proxy_var, response.headers["X-Request-Id"])["upstream"] == api_addr
+    # A route only the api instance registers.
+    categories = requests.get(f"{proxy}/categories", timeout=10)
+    assert categories.status_code == 200, categories.text
+    assert "groceries" in {c["slug"] for c in categories.json()["categories"]}
     # An unknown path: the api app's own JSON 404, passed through (not an nginx page).
     missing = requests.get(f"{proxy}/no-such-page", timeout=10)
     assert_json_error(missing, 404, "not_found")
