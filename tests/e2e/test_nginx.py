@@ -79,7 +79,7 @@ def access_log(var: Path, request_id: str) -> dict[str, object]:
                 return dict(entry)
         return None
 
-    return wait_until(find, timeout=10, message=f"the access-log line of {request_id}")  # type: ignore[no-any-return]
+    return wait_until(find, timeout=10, message=f"the access-log line of {request_id}")
 
 
 def app_log(app_logs: Path, request_id: str) -> dict[str, object]:
