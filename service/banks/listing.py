@@ -33,7 +33,7 @@ class UnknownAccount(BankError):
     """The bank knows no such account."""
 
 
-def list_page(client: PartnerApiClient, partner: Partner, account: str, first: date, last: date,
+def list_page(client: PartnerApiClient, partner: Partner, account: str, first: date, last: date, *,
               page_token: str | None = None, page_size: int = PAGE_SIZE, attempts: int = 5) -> Page:
     """One page of the account's transactions authorised between `first` and `last` (UTC days,
     inclusive). Raises BankUnavailable after `attempts`, UnknownAccount, or BankError."""
@@ -41,7 +41,7 @@ def list_page(client: PartnerApiClient, partner: Partner, account: str, first: d
     @retry(retry=retry_if_exception_type(BankUnavailable), stop=stop_after_attempt(attempts),
            wait=wait_exponential_jitter(initial=0.5, max=8), reraise=True)
     def fetch() -> Page:
-        return _fetch(client, partner, account, first, last, page_token, page_size)
+        return _fetch(client, partner, account, (first, last), page=(page_token, page_size))
 
     try:
         return fetch()
@@ -50,8 +50,10 @@ def list_page(client: PartnerApiClient, partner: Partner, account: str, first: d
                               f"after {attempts} attempts: {exc}") from None
 
 
-def _fetch(client: PartnerApiClient, partner: Partner, account: str, first: date, last: date,
-           page_token: str | None, page_size: int) -> Page:
+def _fetch(client: PartnerApiClient, partner: Partner, account: str, days: tuple[date, date], *,
+           page: tuple[str | None, int]) -> Page:
+    first, last = days
+    page_token, page_size = page
     url = f"{(partner.api_base_url or '').rstrip('/')}/api/v1/accounts/{quote(account, safe='')}/transactions"
     params: dict[str, Any] = {"from": first.isoformat(), "to": last.isoformat(), "page_size": page_size}
     if page_token:

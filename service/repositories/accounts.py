@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cassandra.cluster import Session
+from cassandra.query import SimpleStatement
 
 from cassandra import ConsistencyLevel
 
@@ -86,6 +87,12 @@ class AccountRepository:
         if applied:
             self.session.execute(self._remove_from_user, (user_id, partner_id, account_number))
         return bool(applied)
+
+    def linked_accounts_of(self, partner_id: str) -> list[str]:
+        """Every account of a partner that a user has linked. A paged scan of the whole table
+        (no ALLOW FILTERING, no index): for operator commands, never a request path."""
+        scan = SimpleStatement("SELECT partner_id, account_number FROM accounts_by_partner", fetch_size=2000)
+        return [r.account_number for r in self.session.execute(scan) if r.partner_id == partner_id]
 
     def of_user(self, user_id: uuid.UUID) -> list[LinkedAccount]:
         return [LinkedAccount(r.partner_id, r.account_number, user_id, frozenset(r.card_ids or ()), r.linked_at)

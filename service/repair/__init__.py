@@ -1,0 +1,1 @@
+"""Repairing gaps from the banks' synchronous APIs: `tally backfill` and `tally reconcile`."""
