@@ -1,0 +1,55 @@
+"""The OpenAPI document and each instance's Flask routes agree (no server needed: making an
+app opens no connection). That each documented route answers on its running instance is
+checked in tests/e2e/test_api_contract.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from service.api.openapi import document
+from service.app import create_app
+from service.settings import Settings
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    """(OpenAPI path, method) of every route: <name> and <path:name> become {name}."""
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        found |= {(path, method.lower()) for method in rule.methods or () if method.lower() in METHODS}
+    return found
+
+
+def documented(instance: str) -> set[tuple[str, str]]:
+    return {(path, method) for path, item in document()["paths"].items() if instance in item["x-instance"]
+            for method in item if method in METHODS}
+
+
+@pytest.mark.parametrize("instance", ["ingest", "api"])
+def test_every_route_of_each_instance_is_documented_for_it_and_nothing_more(instance: str) -> None:
+    app = create_app(Settings.from_env(bcrypt_cost=4), instance, configure_logging=False)
+    assert routes(app) == documented(instance)
+
+
+def test_the_document_is_well_formed() -> None:
+    doc = document()
+    assert doc["openapi"].startswith("3.1")
+    schemas = doc["components"]["schemas"]
+    for path, item in doc["paths"].items():
+        assert item["x-instance"] and set(item["x-instance"]) <= {"ingest", "api"}, path
+        for name in re.findall(r"{([a-z_]+)}", path):
+            for method in set(item) & METHODS:
+                assert name in {p["name"] for p in item[method].get("parameters", []) if p["in"] == "path"}, path
+        for method in set(item) & METHODS:
+            assert item[method]["responses"], (path, method)
+    refs = set(re.findall(r"#/components/schemas/(\w+)", str(doc)))
+    assert refs <= set(schemas), refs - set(schemas)
+    assert doc["paths"]["/hook/transaction"]["x-instance"] == ["ingest"]
+    assert doc["paths"]["/me/transactions"]["get"]["security"] == [{"bearer": []}]
