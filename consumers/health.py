@@ -22,7 +22,7 @@ log = logging.getLogger("tally.consumer.health")
 DEPTH_QUEUES = (INGEST, BACKFILL, ENRICH, DEAD)
 
 
-def serve(port: int, ready: Callable[[], tuple[bool, str]]) -> Any:
+def serve(addr: str, port: int, ready: Callable[[], tuple[bool, str]]) -> Any:
     """Starts the HTTP server in a daemon thread; returns it (call .shutdown() to stop)."""
     prometheus = make_wsgi_app()
 
@@ -41,12 +41,12 @@ def serve(port: int, ready: Callable[[], tuple[bool, str]]) -> Any:
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(body).encode()]
 
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server(addr, port, app, threaded=True)
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
     return server
 
 
-def poll_queue_depths(management: Management, stop: threading.Event, interval: float = 10.0) -> None:
+def poll_queue_depths(management: Management, stop: threading.Event, interval: float = 5.0) -> None:
     """Runs in a daemon thread: ready + unacked messages of each queue, every `interval` s."""
     while not stop.wait(interval):
         try:

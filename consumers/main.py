@@ -89,7 +89,7 @@ def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
     signal.signal(signal.SIGINT, on_signal)
     server = None
     if rt.settings.metrics_port:
-        server = serve(rt.settings.metrics_port, lambda: _ready(worker, rt))
+        server = serve(rt.settings.metrics_addr, rt.settings.metrics_port, lambda: _ready(worker, rt))
         threading.Thread(target=poll_queue_depths, args=(Management(rt.settings), stop),
                          name="queue-depths", daemon=True).start()
         if rt.settings.merchant_api_url:

@@ -98,7 +98,10 @@ FIELDS: dict[str, Field] = {
                                    "consumer_timeout)", int),
     "held_ttl_days": Field("TALLY_HELD_TTL_DAYS", 400, "how long transactions of unlinked accounts "
                            "are kept", int),
-    "metrics_port": Field("TALLY_METRICS_PORT", 0, "consumer's Prometheus port; 0 = none", int),
+    "metrics_port": Field("TALLY_METRICS_PORT", 0, "internal port of /metrics (gunicorn) and of a consumer's "
+                          "/livez, /readyz, /metrics; 0 = none", int),
+    "metrics_addr": Field("TALLY_METRICS_ADDR", "127.0.0.1", "address that port binds (0.0.0.0 in a pod, so "
+                          "probes and Prometheus reach it)"),
     # Merchant lookup
     "merchant_api_url": Field("MERCHANT_API_URL", "http://127.0.0.1:8102", "merchant-lookup API; empty: off"),
     "merchant_api_key": Field("MERCHANT_API_KEY", "dev-merchant-key", "merchant-lookup API key"),
@@ -158,6 +161,7 @@ class Settings:
     consumer_hold_seconds: int
     held_ttl_days: int
     metrics_port: int
+    metrics_addr: str
     merchant_api_url: str
     merchant_api_key: str
     merchant_connect_timeout: float
