@@ -97,7 +97,8 @@ class TransactionWorker(BatchWorker):
         for held in parked:
             txn_log.info("transaction held: account not linked", extra={
                 "partner_id": held.partner_id, "account_number": held.account_number,
-                "transaction_id": held.transaction_id})
+                "transaction_id": held.transaction_id, "received_at": held.received_at.isoformat(),
+                "request_id": held.request_id})
         metrics.ROWS_WRITTEN.labels("transactions").inc(len(written))
 
     def is_transient(self, exc: BaseException) -> bool:
