@@ -13,7 +13,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from pathlib import Path
 
 import requests
@@ -22,6 +23,7 @@ from service.settings import FIELDS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -107,7 +109,8 @@ def start_gunicorn(instance: str, settings: Settings, log_dir: Path, workers: in
     return app
 
 
-def wait_until(predicate, timeout: float = 30, interval: float = 0.2, message: str = "condition"):  # type: ignore[no-untyped-def]
+def wait_until(predicate: Callable[[], T], timeout: float = 30, interval: float = 0.2,
+               message: str = "condition") -> T:
     """Polls predicate() until it returns a truthy value (returned) or fails the test."""
     deadline = time.monotonic() + timeout
     while True:
