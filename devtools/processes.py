@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 from pathlib import Path
+from typing import TypeVar
 
 import requests
 
@@ -73,13 +73,13 @@ class AppProcess:
             self.process.wait(10)
 
 
-def start_process(name: str, argv: list[str], env: dict[str, str], log_dir: Path,
+def start_process(name: str, argv: list[str], env: dict[str, str], log_dir: Path, *,
                   ready_url: str | None = None, ready_timeout: float = 60) -> AppProcess:
     """Starts argv in its own process group; waits until ready_url answers 2xx (if given)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.out"
     with open(log_path, "ab") as out:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(argv, env=env,  # noqa: S603 - argv is built by this package's callers stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
     app = AppProcess(name, process, log_path)
     if ready_url:
