@@ -99,12 +99,13 @@ def start_process(name: str, argv: list[str], env: dict[str, str], log_dir: Path
 
 
 def start_gunicorn(instance: str, settings: Settings, log_dir: Path, workers: int = 2, threads: int = 4,
-                   **extra_env: str) -> AppProcess:
+                   app_path: str | None = None, **extra_env: str) -> AppProcess:
+    """A gunicorn instance of service.wsgi (or `app_path`, a gunicorn app path), ready on /readyz."""
     port = free_port()
     env = settings_env(settings, TALLY_INSTANCE=instance, GUNICORN_BIND=f"127.0.0.1:{port}",
                        GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads), **extra_env)
     app = start_process(f"{instance}-{port}", [str(BIN / "gunicorn"), "-c", "python:service.gunicorn_conf",
-                                               f"service.wsgi:{instance}()"],
+                                               app_path or f"service.wsgi:{instance}()"],
                         env, log_dir, ready_url=f"http://127.0.0.1:{port}/readyz")
     app.url = f"http://127.0.0.1:{port}"
     return app

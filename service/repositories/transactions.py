@@ -34,6 +34,21 @@ RANK_UNIT = 10**16
 PARTITION_BATCH_ROWS = 40  # rows per UNLOGGED batch: ~25 KiB, under batch_size_warn_threshold
 
 
+FACTS_CQL = (
+    "INSERT INTO transactions_by_user_day (user_id, day, ts, partner_id, transaction_id, account_number, "
+    "card_id, amount, currency, status, authorized_at, settled_at, received_at, merchant_name, "
+    "merchant_mcc, merchant_city, merchant_country, description, merchant_key) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
+CATEGORY_CQL = (
+    "UPDATE transactions_by_user_day USING TIMESTAMP ? SET category = ?, category_source = ?, "
+    "category_confidence = ? WHERE user_id = ? AND day = ? AND ts = ? AND partner_id = ? AND transaction_id = ?")
+BY_ID_CQL = (
+    "INSERT INTO transactions_by_id (partner_id, transaction_id, user_id, day, ts, account_number, "
+    "status, amount, currency, authorized_at, settled_at, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
+ACTIVITY_CQL = "UPDATE user_activity USING TIMESTAMP ? SET last_transaction_at = ? WHERE user_id = ?"
+
+
 class WriteFailed(RuntimeError):
     """Some statements of a write failed; the whole write is safe to retry (idempotent)."""
 
@@ -101,21 +116,10 @@ class TransactionRepository:
     def __init__(self, session: Session, concurrency: int = 64) -> None:
         self.session = session
         self.concurrency = concurrency
-        self._facts = session.prepare(
-            "INSERT INTO transactions_by_user_day (user_id, day, ts, partner_id, transaction_id, account_number, "
-            "card_id, amount, currency, status, authorized_at, settled_at, received_at, merchant_name, "
-            "merchant_mcc, merchant_city, merchant_country, description, merchant_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
-        self._category = session.prepare(
-            "UPDATE transactions_by_user_day USING TIMESTAMP ? SET category = ?, category_source = ?, "
-            "category_confidence = ? WHERE user_id = ? AND day = ? AND ts = ? AND partner_id = ? "
-            "AND transaction_id = ?")
-        self._by_id = session.prepare(
-            "INSERT INTO transactions_by_id (partner_id, transaction_id, user_id, day, ts, account_number, "
-            "status, amount, currency, authorized_at, settled_at, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
-        self._activity = session.prepare(
-            "UPDATE user_activity USING TIMESTAMP ? SET last_transaction_at = ? WHERE user_id = ?")
+        self._facts = session.prepare(FACTS_CQL)
+        self._category = session.prepare(CATEGORY_CQL)
+        self._by_id = session.prepare(BY_ID_CQL)
+        self._activity = session.prepare(ACTIVITY_CQL)
         for statement in (self._facts, self._category, self._by_id, self._activity):
             statement.is_idempotent = True
 

@@ -1,0 +1,132 @@
+"""Measurements shared by the scenarios: consumer write rate, the raw-driver baseline,
+queue draining, peak memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from kombu import Connection
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.data import BenchUser, Transactions
+from bench.stack import Stack, pause, peak_rss_mib, resume
+from devtools.processes import settings_env
+from service.broker.topology import INGEST, queue
+
+
+def rows_written(stack: Stack) -> float:
+    """Sum of tally_rows_written_total{queue="transactions"} over the running consumers."""
+    total = 0.0
+    for name, app in stack.processes.items():
+        if name.startswith("consumer-"):
+            text = requests.get(f"{app.url}/metrics", timeout=5).text
+            total += sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
+                         if s.name == "tally_rows_written_total" and s.labels.get("queue") == "transactions")
+    return total
+
+
+def wait_rows(stack: Stack, target: float, timeout: float) -> float:
+    """Waits until the consumers have written `target` rows in all; returns the time it happened."""
+    deadline = time.monotonic() + timeout
+    while rows_written(stack) < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"consumers wrote {rows_written(stack)} of {target} rows in {timeout} s")
+        time.sleep(0.1)
+    return time.monotonic()
+
+
+def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int) -> None:
+    """Queues `rows` transactions on tally.ingest as ingest would (100 per message), without HTTP."""
+    source = Transactions(users, seed=rows)
+    pool = stack.runtime.publishers
+    for start in range(0, rows, 100):
+        batch = source.batch(min(100, rows - start))
+        request_id = uuid.uuid4().hex
+        pool.publish(json.dumps({"transactions": batch}).encode(), INGEST, message_id=request_id,
+                     headers={"partner_id": stack.partner_id, "received_at": datetime.now(UTC).isoformat(),
+                              "request_id": request_id})
+
+
+def consumer_rate(stack: Stack, users: Sequence[BenchUser], rows: int) -> dict[str, float]:
+    """Rows/s of the running consumers over a backlog of `rows`: consumers are paused while the
+    backlog is queued, then resumed together; the clock runs until the last row is written."""
+    consumers = [app for name, app in stack.processes.items() if name.startswith("consumer-")]
+    before = rows_written(stack)
+    for app in consumers:
+        pause(app)
+    try:
+        publish_direct(stack, users, rows)
+    finally:
+        started = time.monotonic()
+        for app in consumers:
+            resume(app)
+    finished = wait_rows(stack, before + rows, timeout=max(120.0, rows / 200))
+    seconds = finished - started
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds, 1)}
+
+
+def raw_rate(stack: Stack, users: Sequence[BenchUser], rows: int, processes: int = 2) -> dict[str, float]:
+    """The same statements by plain driver code in `processes` processes started together."""
+    with tempfile.NamedTemporaryFile("w", suffix=".users", delete=False) as handle:
+        handle.write("\n".join(f"{u.user_id} {u.account} {u.card}" for u in users))
+    env = settings_env(stack.settings)
+    runs = [subprocess.Popen([sys.executable, "-m", "bench.raw_writer",  # noqa: S603 - our own module "--rows", str(rows // processes), "--users",
+                              handle.name, "--partner", stack.partner_id], env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(processes)]
+    results = [json.loads(run.communicate(timeout=600)[0].strip().splitlines()[-1]) for run in runs]
+    seconds = max(r["seconds"] for r in results)
+    total = sum(r["rows"] for r in results)
+    return {"rows": total, "seconds": round(seconds, 2), "rows_per_second": round(total / seconds, 1)}
+
+
+def purge_ingest(stack: Stack) -> None:
+    with Connection(stack.settings.amqp_url) as connection:
+        queue(INGEST)(connection.default_channel).purge()
+
+
+def ingest_depth(stack: Stack) -> int:
+    from service.broker.management import Management
+    return int(Management(stack.settings).queue(INGEST).get("messages", 0))
+
+
+class MemorySampler:
+    """Peak RSS (VmHWM) of every gunicorn worker and consumer, sampled once a second."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self._sample()
+
+    def _sample(self) -> None:
+        for name in list(self.stack.processes):
+            if not (name in ("ingest", "api") or name.startswith("consumer-")):
+                continue
+            for pid in self.stack.pids(name):
+                peak = peak_rss_mib(pid)
+                key = f"{name}[{pid}]"
+                if peak is not None:
+                    self.peaks[key] = max(self.peaks.get(key, 0.0), round(peak, 1))

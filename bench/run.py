@@ -1,0 +1,163 @@
+"""`tally bench`: runs the scenarios in an order that loads data once, prints the table and
+writes bench/results/<time>.json (machine, versions, settings, raw percentiles)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench import scenarios
+from bench.data import BenchUser, bulk_load, create_users
+from bench.measure import consumer_rate, publish_direct, rows_written, wait_rows
+from bench.scenarios import Result
+from bench.stack import Stack, bench_stack, machine
+from service import logs
+
+SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    ingest_seconds: float
+    rows_1x: int
+    rows_10x: int
+    write_rows: int
+    read_seconds: float
+    burst_seconds: float
+    freshness_seconds: float
+    login_rate: float = 2.0
+    data_users: int = 200
+
+    @classmethod
+    def of(cls, quick: bool) -> Plan:
+        if quick:
+            return cls(True, 6, 10_000, 100_000, 20_000, 8, 15, 12, data_users=60)
+        return cls(False, 15, 100_000, 1_000_000, 100_000, 20, 60, 40)
+
+
+def run(selected: list[str], quick: bool, say: Callable[[str], None] = print) -> tuple[list[Result], Path]:
+    plan = Plan.of(quick)
+    wanted = set(selected or SCENARIOS)
+    started, started_at = time.monotonic(), datetime.now(UTC)
+    log_dir = RESULTS.parent / "logs" / started_at.strftime("%Y%m%dT%H%M%S")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    results: list[Result] = []
+    with bench_stack(log_dir, quick, say) as stack:
+        logs.configure(stack.settings, "bench")  # the harness's own warnings go to the log dir
+        users = create_users(stack.runtime, stack.partner_id, plan.data_users, "data")
+        readers = create_users(stack.runtime, stack.partner_id, 10, "reader")
+        login_users = create_users(stack.runtime, stack.partner_id, 5, "login")
+        probe = create_users(stack.runtime, stack.partner_id, 1, "probe")[0]
+        say("starting two consumers and warming the merchant cache")
+        stack.start_consumers(2)
+        _warm(stack, users)
+        if "ingest" in wanted:
+            say("ingest: max webhooks/s against the read-body-only baseline")
+            stack.stop_consumers()
+            results.append(scenarios.ingest(stack, plan.ingest_seconds, users))
+            stack.start_consumers(2)
+        loaded = _load(stack, (users, readers), plan.rows_1x, 0, say) if wanted & {"read-scaling", "write",
+                                                                                    "write-scaling"} else 0
+        capacity = None
+        if wanted & {"read-scaling"}:
+            tokens = _tokens(stack, readers)
+            read_1x = scenarios.read(stack, tokens, plan.read_seconds)
+        if wanted & {"write", "write-scaling", "freshness"}:
+            say(f"write: consumers vs raw driver over {plan.write_rows:,} rows")
+            result, capacity = scenarios.write(stack, users, plan.write_rows)
+            if "write" in wanted:
+                results.append(result)
+        if wanted & {"read-scaling", "write-scaling"}:
+            loaded = _load(stack, (users, readers), plan.rows_10x, loaded, say)
+            if "read-scaling" in wanted:
+                results.append(scenarios.read_scaling(read_1x, scenarios.read(stack, tokens, plan.read_seconds),
+                                                      plan.rows_1x, plan.rows_10x))
+            if "write-scaling" in wanted and capacity:
+                say("write-scaling: consumers with 10× the rows stored")
+                results.append(scenarios.write_scaling(capacity, consumer_rate(stack, users, plan.write_rows),
+                                                       plan.rows_1x, plan.rows_10x))
+        if wanted & {"burst", "login-under-burst", "memory"}:
+            say(f"burst: {plan.burst_seconds:.0f} s at 50 webhooks/s, logins during it, memory")
+            burst = scenarios.burst(stack, users, login_users, seconds=plan.burst_seconds, login_rate=plan.login_rate)
+            results.extend(r for r in burst if r.scenario in wanted)
+        if "freshness" in wanted:
+            capacity = capacity or consumer_rate(stack, users, plan.write_rows)["rows_per_second"]
+            say("freshness: webhook → readable, at 80 % of the write capacity")
+            results.append(scenarios.freshness(stack, users, (probe, _tokens(stack, [probe])[0]), capacity,
+                                               plan.freshness_seconds))
+        versions = _versions(stack)
+        settings = {k: v for k, v in dataclasses.asdict(stack.settings).items()
+                    if "secret" not in k and "password" not in k and "key" not in k}
+    duration = time.monotonic() - started
+    path = _write_json(results, plan, started_at, duration, versions=versions, settings=settings)
+    return results, path
+
+
+def _warm(stack: Stack, users: list[BenchUser]) -> None:
+    before = rows_written(stack)
+    publish_direct(stack, users, 5000)
+    wait_rows(stack, before + 5000, timeout=300)
+
+
+def _load(stack: Stack, groups: tuple[list[BenchUser], list[BenchUser]], total: int, loaded: int,
+          say: Callable[[str], None]) -> int:
+    """Brings the stored transactions up to `total`: the readers' 30 days first, the rest spread
+    over the data users' last 60 days."""
+    users, readers = groups
+    if loaded == 0:
+        seconds = bulk_load(stack.session, stack.partner_id, readers, 6000, days=30)
+        loaded = 6000
+        say(f"loaded 6,000 rows for the readers in {seconds:.1f} s")
+    seconds = bulk_load(stack.session, stack.partner_id, users, total - loaded, days=60)
+    say(f"loaded {total - loaded:,} rows in {seconds:.1f} s ({(total - loaded) / seconds:,.0f} rows/s); "
+        f"{total:,} stored")
+    return total
+
+
+def _tokens(stack: Stack, users: list[BenchUser]) -> list[str]:
+    import requests
+
+    from bench.data import PASSWORD
+    return [requests.post(f"{stack.url('api')}/auth/login", json={"email": u.email, "password": PASSWORD},
+                          timeout=30).json()["token"] for u in users]
+
+
+def _versions(stack: Stack) -> dict[str, Any]:
+    cassandra = stack.session.execute("SELECT release_version FROM system.local").one().release_version
+    try:
+        rabbit = subprocess.run(["rabbitmqctl", "-q", "version"],  # noqa: S607 - the local node's own tool
+                                capture_output=True, text=True, timeout=30, check=False).stdout
+    except OSError:
+        rabbit = "unknown"
+    packages = {p: metadata.version(p) for p in ("flask", "gunicorn", "cassandra-driver", "kombu", "pydantic",
+                                                 "bcrypt", "requests")}
+    return {"python": platform.python_version(), "cassandra": cassandra, "rabbitmq": rabbit.strip(),
+            "tally": metadata.version("tally"), "packages": packages, "platform": platform.platform()}
+
+
+def _write_json(results: list[Result], plan: Plan, started_at: datetime, duration: float, *,
+                versions: dict[str, Any], settings: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{started_at:%Y%m%dT%H%M%SZ}{'-quick' if plan.quick else ''}.json"
+    path.write_text(json.dumps({
+        "started_at": started_at.isoformat(), "duration_seconds": round(duration, 1), "plan": dataclasses.asdict(plan),
+        "machine": machine(), "versions": versions, "settings": settings,
+        "results": [dataclasses.asdict(r) for r in results]}, indent=2, default=str))
+    return path
+
+
+def table(results: list[Result]) -> str:
+    rows = [("scenario", "figure", "target", "met"), ("---", "---", "---", "---")]
+    rows += [(r.scenario, r.figure, r.target, {True: "yes", False: "NO", None: "—"}[r.met]) for r in results]
+    return "\n".join(f"| {' | '.join(row)} |" for row in rows)

@@ -1,0 +1,218 @@
+"""The scenarios of issue 8. Each returns a Result: the figure, its baseline from the same run,
+the target and whether it was met, plus the raw numbers for the JSON report."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from bench import loadgen
+from bench.data import BenchUser
+from bench.measure import MemorySampler, consumer_rate, ingest_depth, purge_ingest, raw_rate, rows_written, wait_rows
+from bench.stack import Stack
+from bench.traffic import Webhooks, logins, reads
+from devtools.processes import free_port, start_gunicorn
+
+
+@dataclass
+class Result:
+    scenario: str
+    measures: str
+    value: float | None
+    baseline: float | None
+    figure: str           # what the table prints, e.g. "0.83 (412/497 req/s)"
+    target: str
+    met: bool | None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def ingest(stack: Stack, seconds: float, users: list[BenchUser]) -> Result:
+    """Max accepted webhooks/s (closed loop, 16 connections), against the same app answering
+    202 after reading the body only; and the generator's own ceiling against a null server."""
+    concurrency = 16
+    tally = loadgen.closed_loop(stack.url("ingest"), Webhooks(stack.partner_id, stack.secret, users), concurrency,
+                                seconds)
+    purge_ingest(stack)
+    baseline_app = start_gunicorn("ingest", stack.settings, stack.log_dir, workers=2, threads=8,
+                                  app_path="bench.baseline:ingest()")
+    try:
+        assert baseline_app.url is not None
+        base = loadgen.closed_loop(baseline_app.url, Webhooks(stack.partner_id, stack.secret, users), concurrency,
+                                   seconds)
+    finally:
+        baseline_app.stop()
+    ceiling = _generator_ceiling(Webhooks(stack.partner_id, stack.secret, users), concurrency, seconds)
+    rate, base_rate = tally.ok / tally.elapsed, base.ok / base.elapsed
+    ratio = rate / base_rate if base_rate else None
+    return Result("ingest", "accepted webhooks/s (100 transactions each), closed loop", rate, base_rate,
+                  f"{ratio:.2f} ({rate:.0f}/{base_rate:.0f} req/s)" if ratio else "n/a", "ratio ≥ 0.5",
+                  ratio is not None and ratio >= 0.5,
+                  {"tally": _outcome(tally), "baseline_read_body_only": _outcome(base),
+                   "generator_ceiling_req_per_s": round(ceiling, 1), "connections": concurrency})
+
+
+def _generator_ceiling(make: Callable[[], loadgen.Request], concurrency: int, seconds: float) -> float:
+    port = free_port()
+    server = multiprocessing.Process(target=loadgen.serve_null, args=(port,), daemon=True)
+    server.start()
+    time.sleep(0.5)
+    try:
+        outcome = loadgen.closed_loop(f"http://127.0.0.1:{port}", make, concurrency, seconds)
+    finally:
+        server.terminate()
+    return outcome.ok / outcome.elapsed
+
+
+def write(stack: Stack, users: list[BenchUser], rows: int) -> tuple[Result, float]:
+    """Classified rows/s stored by the two consumers vs the same statements by raw driver code
+    in two processes. Returns the result and the consumers' rate (the write capacity)."""
+    tally = consumer_rate(stack, users, rows)
+    raw = raw_rate(stack, users, rows)
+    ratio = tally["rows_per_second"] / raw["rows_per_second"]
+    return Result("write", "classified rows/s stored by 2 consumers (merchant cache warm, no cap)",
+                  tally["rows_per_second"], raw["rows_per_second"],
+                  f"{ratio:.2f} ({tally['rows_per_second']:.0f}/{raw['rows_per_second']:.0f} rows/s)", "ratio ≥ 0.6",
+                  ratio >= 0.6, {"consumers": tally, "raw_driver": raw}), tally["rows_per_second"]
+
+
+def write_scaling(at_1x: float, at_10x: dict[str, float], rows_1x: int, rows_10x: int) -> Result:
+    ratio = at_10x["rows_per_second"] / at_1x
+    return Result("write-scaling", f"consumer rows/s with {rows_10x:,} vs {rows_1x:,} rows stored",
+                  at_10x["rows_per_second"], at_1x, f"{ratio:.2f} ({at_10x['rows_per_second']:.0f}/{at_1x:.0f} rows/s)",
+                  "ratio ≥ 0.8", ratio >= 0.8, {"at_10x": at_10x, "at_1x_rows_per_second": at_1x})
+
+
+def read(stack: Stack, tokens: list[str], seconds: float, rate: float = 20) -> loadgen.Outcome:
+    return loadgen.open_loop(stack.url("api"), reads(tokens), rate, seconds)
+
+
+def read_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: int, rows_10x: int) -> Result:
+    p99_1, p99_10 = loadgen.percentile(at_1x.latencies, 99), loadgen.percentile(at_10x.latencies, 99)
+    ratio = p99_10 / p99_1 if p99_1 and p99_10 else None
+    met = ratio is not None and ratio <= 1.3 and p99_1 is not None and p99_1 <= 0.050 and not _failures(at_1x, at_10x)
+    return Result("read-scaling",
+                  f"GET /me/transactions (30 days, 50 rows), 20 req/s, {rows_10x:,} vs {rows_1x:,} rows",
+                  p99_10, p99_1, f"p99 {_ms(p99_10)} vs {_ms(p99_1)} = {ratio:.2f}" if ratio else "n/a",
+                  "p99 ratio ≤ 1.3; p99 ≤ 50 ms at 1×", met,
+                  {"at_1x": _outcome(at_1x), "at_10x": _outcome(at_10x)})
+
+
+def burst(stack: Stack, users: list[BenchUser], login_users: list[BenchUser], *, seconds: float,
+          login_rate: float) -> list[Result]:
+    """The bank burst (50 req/s × 100 transactions, open loop) with logins at a fixed rate
+    during it (after the same logins idle), and the peak RSS of every process meanwhile."""
+    idle = loadgen.open_loop(stack.url("api"), logins(login_users), login_rate, min(seconds, 20))
+    hooks = Webhooks(stack.partner_id, stack.secret, users)
+    written_before = rows_written(stack)
+    login_box: dict[str, loadgen.Outcome] = {}
+    thread = threading.Thread(target=lambda: login_box.update(
+        busy=loadgen.open_loop(stack.url("api"), logins(login_users), login_rate, seconds)))
+    depth_seen: list[int] = []
+    with MemorySampler(stack) as memory:
+        thread.start()
+        burst_outcome = loadgen.open_loop(stack.url("ingest"), hooks, 50, seconds)
+        thread.join()
+        depth_seen.append(ingest_depth(stack))
+        ended = time.monotonic()
+        drained = wait_rows(stack, written_before + hooks.sent_transactions, timeout=600)
+    busy = login_box["busy"]
+    p99 = loadgen.percentile(burst_outcome.latencies, 99)
+    errors = burst_outcome.errors + sum(n for s, n in burst_outcome.statuses.items() if s != 202)
+    login_fail = busy.errors + sum(n for s, n in busy.statuses.items() if s != 200)
+    p99_idle, p99_busy = loadgen.percentile(idle.latencies, 99), loadgen.percentile(busy.latencies, 99)
+    login_ratio = p99_busy / p99_idle if p99_idle and p99_busy else None
+    worst = max(memory.peaks.values()) if memory.peaks else None
+    return [
+        Result("burst", f"{seconds:.0f} s at 50 webhooks/s ({hooks.sent_transactions:,} transactions), open loop",
+               p99, None, f"p99 {_ms(p99)}, {errors} errors, drained {drained - ended:.1f} s after",
+               "p99 ≤ 100 ms, 0 errors", p99 is not None and p99 <= 0.100 and errors == 0,
+               {"webhooks": _outcome(burst_outcome), "drain_seconds": round(drained - ended, 1),
+                "queue_depth_at_end": depth_seen[0], "transactions": hooks.sent_transactions}),
+        Result("login-under-burst",
+               f"login ({login_rate}/s, bcrypt cost {stack.settings.bcrypt_cost}) during the burst",
+               p99_busy, p99_idle,
+               f"p99 {_ms(p99_busy)} vs {_ms(p99_idle)} idle = {login_ratio:.2f}; {login_fail} failed"
+               if login_ratio else "n/a", "p99 ratio ≤ 2.0, 0 failed logins",
+               login_ratio is not None and login_ratio <= 2.0 and login_fail == 0,
+               {"idle": _outcome(idle), "during_burst": _outcome(busy)}),
+        Result("memory", "peak RSS of each gunicorn worker and consumer during the burst", worst, None,
+               f"max {worst:.0f} MiB over {len(memory.peaks)} processes" if worst else "n/a", "≤ 150 MiB each",
+               worst is not None and worst <= 150, {"peak_rss_mib": memory.peaks}),
+    ]
+
+
+def freshness(stack: Stack, users: list[BenchUser], probe: tuple[BenchUser, str], capacity: float,
+              seconds: float) -> Result:
+    """received → readable through the API, at 80 % of the measured write capacity."""
+    probe_user, probe_token = probe
+    rate = max(1.0, 0.8 * capacity / 100)
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def mark(transactions: list[dict[str, Any]]) -> None:
+        now = time.time()
+        for t in transactions:
+            if t["account_number"] == probe_user.account:
+                t["authorized_at"] = datetime.now(UTC).isoformat()  # newest first = in order of sending
+                t.pop("settled_at", None)
+                t["status"] = "pending"
+                with lock:
+                    sent[t["transaction_id"]] = now
+
+    stop = threading.Event()
+
+    def poll() -> None:
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {probe_token}"
+        while not stop.is_set():
+            page = http.get(f"{stack.url('api')}/me/transactions", params={"days": 1, "limit": 200}, timeout=10)
+            now = time.time()
+            for row in page.json().get("transactions", []):
+                seen.setdefault(row["transaction_id"], now)
+            time.sleep(0.1)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    hooks = Webhooks(stack.partner_id, stack.secret, [*users, probe_user], probe=mark)
+    outcome = loadgen.open_loop(stack.url("ingest"), hooks, rate, seconds)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not set(sent) <= set(seen):
+        time.sleep(0.5)
+    stop.set()
+    poller.join()
+    delays = [seen[t] - sent[t] for t in sent if t in seen]
+    p99 = loadgen.percentile(delays, 99)
+    missing = len(set(sent) - set(seen))
+    return Result("freshness", f"webhook → readable via GET /me/transactions at {rate:.1f} req/s "
+                               f"(80 % of {capacity:.0f} rows/s)", p99, None,
+                  f"p50 {_s(loadgen.percentile(delays, 50))}, p99 {_s(p99)} over {len(delays)} probes",
+                  "p99 ≤ 5 s", p99 is not None and p99 <= 5.0 and missing == 0,
+                  {"probes": len(sent), "never_seen": missing, "delays_seconds": loadgen.summary(delays),
+                   "webhooks": _outcome(outcome)})
+
+
+def _outcome(outcome: loadgen.Outcome) -> dict[str, Any]:
+    return {"ok": outcome.ok, "errors": outcome.errors, "statuses": outcome.statuses,
+            "seconds": round(outcome.elapsed, 2), "per_second": round(outcome.ok / outcome.elapsed, 1)
+            if outcome.elapsed else None, "latency_ms": loadgen.summary(outcome.latencies),
+            "generator_lateness_ms": loadgen.summary(outcome.lateness) if outcome.lateness else None}
+
+
+def _failures(*outcomes: loadgen.Outcome) -> int:
+    return sum(o.errors + sum(n for s, n in o.statuses.items() if not 200 <= s < 300) for o in outcomes)
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _s(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds:.2f} s"

@@ -1,0 +1,35 @@
+"""`tally bench`: the benchmarks (bench/), each figure against a baseline of the same run."""
+
+from __future__ import annotations
+
+import argparse
+
+from service.cli.errors import CliError
+
+SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench", help="run the benchmarks against the local Cassandra and RabbitMQ",
+        description="Starts its own ingest and api instances, two consumers and the simulators, with "
+                    "keyspace and vhost tally_bench (dropped at start). Prints a table and writes "
+                    "bench/results/<time>.json. --quick: 10k/100k rows, about 3 minutes; a full run "
+                    "(100k/1M rows) takes about 15 minutes.")
+    parser.add_argument("scenario", nargs="*", metavar="SCENARIO",
+                        help=f"any of {', '.join(SCENARIOS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="small data sets and short runs")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.run import run as run_bench
+    from bench.run import table
+
+    unknown = set(args.scenario) - set(SCENARIOS)
+    if unknown:
+        raise CliError(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    results, path = run_bench(list(args.scenario), args.quick, say=lambda line: print(f"bench: {line}", flush=True))
+    print(table(results))
+    print(f"results: {path}")
+    return 0 if all(r.met is not False for r in results) else 1
