@@ -134,7 +134,9 @@ def test_login_at_the_default_cost_12_with_equal_timing(test_settings: Settings)
             assert api.call("POST", "/auth/login", json={"email": login_email, "password": "nope-nope"}).status == 401
             return time.perf_counter() - started
 
-        unknown = sorted(timed(f"nobody-{uuid.uuid4().hex}@example.com") for _ in range(3))[1]
-        wrong = sorted(timed(email) for _ in range(3))[1]
+        # Interleaved, and the fastest of each: the least disturbed by other load on the machine.
+        # Skipping bcrypt for unknown emails would make the ratio ~0.01; hashing twice, ~2.
+        pairs = [(timed(f"nobody-{uuid.uuid4().hex}@example.com"), timed(email)) for _ in range(4)]
+        unknown, wrong = min(p[0] for p in pairs), min(p[1] for p in pairs)
         assert wrong > 0.05  # a cost-12 check really ran
-        assert 0.7 < unknown / wrong < 1.4, (unknown, wrong)
+        assert 0.7 < unknown / wrong < 1.4, pairs
