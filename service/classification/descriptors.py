@@ -3,15 +3,25 @@
 Keywords live in service/classification/data/descriptor_keywords.csv; its header explains the
 kinds and how they rank. In short: all keyword matches are found on whole words; a match lying
 inside a longer one is dropped ("gas" inside "british gas"); then money words (fees > cash >
-income > transfers) beat place words ("pharmacy", "petrol"), which beat brands, which beat weak
-words ("market"), which beat a place word found only inside a longer word ("STADTAPOTHEKE");
-the longest match breaks ties, then the leftmost.
+income > transfers) beat place words ("pharmacy", "petrol"), which beat brands, which beat mixed
+retailers ("walmart"), which beat weak words ("market"), which beat a place or money word found
+only inside a longer word ("STADTAPOTHEKE", "KONTOFUEHRUNGSENTGELT"); the longest match breaks
+ties, then the leftmost. A *generic* money word — a price ("fee", "Gebühr", "frais") or a way of
+paying ("transfer", "SEPA", "Lastschrift", "card payment") — counts like any money word, unless
+a place, brand or mixed retailer that is not a bank or money service names what the money was
+for: then it ranks just below them ("PLANET FITNESS CLUB FEES" is health, "SEPA LASTSCHRIFT
+VODAFONE" utilities, "ATM FEE" a fee, "UEBERWEISUNG AN MAX MUSTERMANN" a transfer).
 
 Payment processors prefix the merchant's name with their own ("SQ *BLUE BOTTLE"): their tokens
 are not keywords, so they never decide; a few (Toast, Shopify, DoorDash) only serve platforms of
 one kind and give a hint used when no keyword matched. Platforms that *are* the merchant (UBER,
 LYFT, AMZN, APPLE.COM/BILL) are not stripped: their names are brand keywords, so "UBER *EATS"
 can still be told from "UBER *TRIP".
+
+Two readings need more than words: a mixed retailer (`mixed`: supermarkets that are also
+department stores) lets the classifier ask the MCC which counter it was; and an airline name
+followed by a ticket number that starts with that airline's IATA code ("UNITED 0162345678") is
+travel when no keyword matched (service/classification/tickets.py).
 """
 
 from __future__ import annotations
@@ -27,13 +37,30 @@ from decimal import Decimal
 from importlib import resources
 
 from service.classification.categories import is_category
+from service.classification.tickets import is_airline_ticket
 
 KEYWORDS_PACKAGE = "service.classification"
 KEYWORDS_PATH = ("data", "descriptor_keywords.csv")
 
-KINDS = ("money", "place", "brand", "word")  # highest precedence first
-# A word that starts or ends with a place keyword ("STADTAPOTHEKE", "BURGERMEISTER") counts
-# below every whole-word match, so brands that merely contain one ("WATERSTONES") still win.
+KINDS = ("money", "generic", "place", "brand", "mixed", "word")
+MONEY_KINDS = frozenset({"money", "generic"})
+# Precedence tier of each kind, lowest first. `generic` ranks with money unless a NAMING_KINDS
+# match names a merchant that is not a money service (MONEY_SERVICES), then at
+# GENERIC_NAMED_TIER: the fee or payment was that merchant's.
+KIND_TIER = {"money": 0, "generic": 0, "place": 1, "brand": 2, "mixed": 3, "word": 5}
+GENERIC_NAMED_TIER = 4
+COMPOUND_TIER = 6
+NAMING_KINDS = frozenset({"place", "brand", "mixed"})
+# Categories of banks and money services: naming one does not say what a fee or payment was for
+# ("MONZO FEE" is a fee); naming an authority does ("DIRECT DEBIT HMRC" is a fee, not a transfer).
+MONEY_SERVICES = frozenset({"cash", "income", "transfers"})
+# A word that starts or ends with a place keyword ("STADTAPOTHEKE", "BURGERMEISTER"), or ends
+# with a money keyword ("KONTOFUEHRUNGSENTGELT", "DISPOZINSEN", "MEDLEMSAVGIFT"), counts below
+# every whole-word match, so brands that merely contain one ("WATERSTONES") still win. Money
+# words only as endings: German and Nordic compounds end in their head noun, while English
+# words merely start with one ("INTERESTING", "WITHDRAWN").
+START_COMPOUND_KINDS = frozenset({"place"})
+END_COMPOUND_KINDS = frozenset({"place", "money", "generic"})
 COMPOUND_MIN_LENGTH = 6  # shorter place words ("court", "water", "fines") hide in too many names
 MONEY_ORDER = ("fees", "cash", "income", "transfers")  # "ATM FEE" is a fee, not cash
 SIGNS = ("", "in", "out")
@@ -61,6 +88,17 @@ PROCESSORS: tuple[Processor, ...] = (
     Processor(re.compile(r"^\s*(?:WL|IZ|SUMUP|ZETTLE_?)\s*\*\s*", re.I), None),
     Processor(re.compile(r"^\s*(?:GOOGLE|APL)\s*\*\s*", re.I), None),  # app-store billing
     Processor(re.compile(r"^\s*(?:DD|DOORDASH)\s*\*\s*", re.I), "dining_out"),
+)
+# PROCESSORS are part of merchant_key()'s stored format: never edit them. Prefixes recognised
+# only when classifying go here: gateways that front any kind of merchant, and Shopify's
+# newer "SP NAME" form without the star.
+CLASSIFYING_PROCESSORS: tuple[Processor, ...] = (
+    *PROCESSORS,
+    Processor(re.compile(r"^\s*(?:CHECKOUT\.COM|CKO|STRIPE|ADYEN|MOLLIE|PAYU|2CO\.COM)\s*\*\s*", re.I),
+              None),
+    Processor(re.compile(r"^\s*(?:KLARNA|AFTERPAY|AFTRPAY|CLEARPAY|AFFIRM)\s*\*\s*", re.I), None),  # BNPL
+    Processor(re.compile(r"^\s*(?:FS|PADDLE\.NET|PADDLE)\s*\*\s*", re.I), "services"),  # software resellers
+    Processor(re.compile(r"^\s*SP\s+(?=[A-Z0-9])", re.I), "shopping"),
 )
 
 
@@ -120,17 +158,55 @@ def strip_processor_prefix(text: str) -> str:
     return split_processor(text)[0]
 
 
-def classify_description(text: str, amount: Decimal | None = None) -> str | None:
-    """The category the words of `text` point to, or None when they say nothing.
+@dataclass(frozen=True)
+class Reading:
+    """What the words of one descriptor say: a `category` or None; the `kind` of the keyword
+    that decided ("hint" for a processor's hint, "ticket" for an airline ticket, None when
+    nothing did); `processor`: the text starts with a payment processor's prefix."""
+
+    category: str | None
+    kind: str | None
+    processor: bool
+
+
+def read_description(text: str, amount: Decimal | None = None) -> Reading:
+    """The category the words of `text` point to, and how they got there.
 
     `amount` is signed (negative = money out). Income words ("salary", "payroll", "dividend")
     count only for money in, "interest" is income when positive and a fee otherwise; a refund
-    keeps its merchant's category because "refund" is deliberately not a keyword.
+    keeps its merchant's category because "refund" is deliberately not a keyword. When no
+    keyword matched: the processor's hint, else an airline ticket number, else nothing.
     """
-    best = best_match(normalize(text).split(), amount)
+    words = normalize(text).split()
+    rest, hint, processor = _split_classifying_processor(text)
+    best = best_match(words, amount)
     if best is not None:
-        return best.keyword.category
-    return split_processor(text)[1]
+        return Reading(best.keyword.category, best.keyword.kind, processor)
+    if hint is not None:
+        return Reading(hint, "hint", processor)
+    if is_airline_ticket(normalize(rest).split()):
+        return Reading("travel", "ticket", processor)
+    return Reading(None, None, processor)
+
+
+def classify_description(text: str, amount: Decimal | None = None) -> str | None:
+    """The category the words of `text` point to, or None when they say nothing (see
+    read_description)."""
+    return read_description(text, amount).category
+
+
+def _split_classifying_processor(text: str) -> tuple[str, str | None, bool]:
+    """Like split_processor, with CLASSIFYING_PROCESSORS; also whether any prefix was found."""
+    hint: str | None = None
+    found = False
+    for _ in range(len(CLASSIFYING_PROCESSORS)):
+        prefix = next((p for p in CLASSIFYING_PROCESSORS if p.pattern.match(text)), None)
+        if prefix is None:
+            break
+        text = prefix.pattern.sub("", text, count=1)
+        hint = hint or prefix.hint
+        found = True
+    return text, hint, found
 
 
 def best_match(words: list[str], amount: Decimal | None) -> KeywordMatch | None:
@@ -139,29 +215,48 @@ def best_match(words: list[str], amount: Decimal | None) -> KeywordMatch | None:
     kept = [m for m in matches if not any(m.inside(other) for other in matches)]
     if not kept:
         return None
-    return min(kept, key=_precedence)
+    named = any(m.keyword.kind in NAMING_KINDS and m.keyword.category not in MONEY_SERVICES
+                and not m.compound for m in kept)
+    return min(kept, key=lambda match: _precedence(match, named))
 
 
-def _precedence(match: KeywordMatch) -> tuple[int, int, int, int]:
+def _precedence(match: KeywordMatch, named: bool) -> tuple[int, int, int, int]:
     keyword = match.keyword
-    tier = len(KINDS) if match.compound else KINDS.index(keyword.kind)
-    money_rank = MONEY_ORDER.index(keyword.category) if keyword.kind == "money" else 0
+    if match.compound:
+        tier = COMPOUND_TIER
+    elif keyword.kind == "generic" and named:
+        tier = GENERIC_NAMED_TIER
+    else:
+        tier = KIND_TIER[keyword.kind]
+    money_rank = MONEY_ORDER.index(keyword.category) if keyword.kind in MONEY_KINDS else 0
     return tier, money_rank, -keyword.weight, match.start
 
 
 def find_matches(words: list[str], amount: Decimal | None) -> Iterable[KeywordMatch]:
     """Every keyword occurring in `words` whose sign condition `amount` satisfies."""
     index = keyword_index()
-    compounds = compound_patterns()
+    starts, ends = compound_keywords()
     for start, word in enumerate(words):
         for keyword in _candidates(index, word):
             end = start + len(keyword.words)
             if _words_match(keyword.words, words[start:end]) and _sign_allows(keyword.sign, amount):
                 yield KeywordMatch(keyword, start, end)
-        for pattern in compounds:
-            found = pattern.search(word)
-            if found and found.group() != word:
-                yield KeywordMatch(compounds[pattern][found.group()], start, start + 1, compound=True)
+        for keyword in _compound_candidates(word, starts, ends):
+            if _sign_allows(keyword.sign, amount):
+                yield KeywordMatch(keyword, start, start + 1, compound=True)
+
+
+def _compound_candidates(word: str, starts: dict[str, list[Keyword]],
+                         ends: dict[str, list[Keyword]]) -> Iterable[Keyword]:
+    """Keywords of the longest proper start of `word` in `starts` and of its longest proper end
+    in `ends` (dictionary look-ups per length: cheaper than one regex of 1,000+ words)."""
+    lengths = range(len(word) - 1, COMPOUND_MIN_LENGTH - 1, -1)
+    prefix = next((word[:n] for n in lengths if word[:n] in starts), None)
+    suffix = next((word[-n:] for n in lengths if word[-n:] in ends), None)
+    if prefix:
+        yield from starts[prefix]
+    if suffix:
+        yield from ends[suffix]
 
 
 def _candidates(index: dict[str, list[Keyword]], word: str) -> list[Keyword]:
@@ -210,13 +305,20 @@ def keyword_index() -> dict[str, list[Keyword]]:
 
 
 @functools.cache
-def compound_patterns() -> dict[re.Pattern[str], dict[str, Keyword]]:
-    """Regexes finding a single-word place keyword at the start or the end of a word, each
-    with its keywords by text; longest first, so "pharmacie" is preferred to "pharma"."""
-    places = {k.words[0]: k for keys in keyword_index().values() for k in keys
-              if k.kind == "place" and len(k.words) == 1 and len(k.words[0]) >= COMPOUND_MIN_LENGTH}
-    alternatives = "|".join(re.escape(text) for text in sorted(places, key=len, reverse=True))
-    return {re.compile(f"^(?:{alternatives})"): places, re.compile(f"(?:{alternatives})$"): places}
+def compound_keywords() -> tuple[dict[str, list[Keyword]], dict[str, list[Keyword]]]:
+    """Single-word keywords of at least COMPOUND_MIN_LENGTH letters that may start a longer
+    word (START_COMPOUND_KINDS) and that may end one (END_COMPOUND_KINDS), by text; one text
+    may have a keyword per sign. The longest part found wins ("pharmacie" before "pharma")."""
+    return _compound_keywords(START_COMPOUND_KINDS), _compound_keywords(END_COMPOUND_KINDS)
+
+
+def _compound_keywords(kinds: frozenset[str]) -> dict[str, list[Keyword]]:
+    found: dict[str, list[Keyword]] = {}
+    for keys in keyword_index().values():
+        for k in keys:
+            if k.kind in kinds and len(k.words) == 1 and len(k.words[0]) >= COMPOUND_MIN_LENGTH:
+                found.setdefault(k.words[0], []).append(k)
+    return found
 
 
 def _data_rows(text: str) -> Iterable[tuple[int, dict[str, str]]]:

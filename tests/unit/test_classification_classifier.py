@@ -98,3 +98,60 @@ def test_car_sharing_on_the_car_rental_code_is_transport_and_rental_stays_travel
     assert _classify(mcc="7512", description="SIXT AUTOVERMIETUNG").category == "travel"
     assert _classify(mcc="7512", description="XYZ 1234") == Classification(
         "travel", "mcc", SOURCE_CONFIDENCE["mcc"])
+
+
+@pytest.mark.parametrize(("mcc", "description", "category"), [
+    ("6011", "ATM FEE OTHER BANK", "fees"),         # the code says "a bank", the words say "fee"
+    ("6011", "NON-NETWORK ATM FEE", "fees"),
+    ("6010", "CASH ADVANCE FEE", "fees"),
+    ("6051", "COINBASE.COM", "transfers"),
+])
+def test_money_words_beat_a_financial_mcc(mcc, description, category):
+    result = _classify(mcc=mcc, description=description, amount=Decimal("-3"))
+    assert (result.category, result.source) == (category, "description")
+
+
+def test_other_words_do_not_beat_a_financial_mcc():
+    result = _classify(mcc="6010", description="CASHBACK AT TESCO LTD")
+    assert result.category == "cash"
+    result = _classify(mcc="6011", description="TESCO EXPRESS")
+    assert (result.category, result.source) == ("cash", "mcc")
+
+
+def test_a_catch_all_mcc_behind_a_processor_says_nothing():
+    for mcc, description in (("5999", "SQ *JAMES K"), ("5399", "PAYPAL *HOLDINGS 4029357733"),
+                             ("7399", "IZ *ACME HOLDINGS LTD"), ("5999", "CHECKOUT.COM*7H2K9")):
+        result = _classify(mcc=mcc, description=description)
+        assert (result.category, result.source) == ("other", "fallback"), description
+    # without a processor, a specific code, or words that say something, nothing changes
+    assert _classify(mcc="5999", description="XYZ 0042").category == "shopping"
+    assert _classify(mcc="4829", description="PAYPAL *XYZ").category == "transfers"
+    assert _classify(mcc="5814", description="SQ *XYZ").category == "dining_out"
+    assert _classify(mcc="5999", description="SQ *CAFE LUNA").category == "dining_out"
+
+
+def test_the_processor_may_be_in_the_merchant_name():
+    result = _classify(mcc="5999", merchant_name="SQ *JAMES K", description="POS PURCHASE 0428")
+    assert (result.category, result.source) == ("other", "fallback")
+
+
+def test_a_mixed_retailer_asks_even_a_weak_mcc_which_counter_it_was():
+    assert _classify(mcc="5311", description="WAL-MART #3287").category == "shopping"
+    assert _classify(mcc="5411", description="WAL-MART #3287").category == "groceries"
+    result = _classify(mcc=None, description="WAL-MART #3287")
+    assert (result.category, result.source) == ("groceries", "description")
+    assert _classify(mcc="5311", description="WALMART PHARMACY").category == "health"
+
+
+@pytest.mark.parametrize(("mcc", "description", "category"), [
+    ("5942", "BARNES & NOBLE COLLEGE 1203", "education"),  # book stores are weak
+    ("5942", "CHEGG ORDER", "education"),
+    ("5942", "XYZ BOOKS 12", "shopping"),
+    ("9311", "COUNCIL TAX BRISTOL CC", "housing"),          # tax payments are weak
+    ("9311", "IRS USATAXPYMT", "fees"),
+    ("9311", "COUNTY OF XYZ 0042", "fees"),
+    ("8351", "BRIGHT HORIZONS 0042", "services"),           # childcare is services
+    ("4225", "PUBLIC STORAGE 21044", "housing"),            # self storage is housing
+])
+def test_conventions_with_the_mcc(mcc, description, category):
+    assert _classify(mcc=mcc, description=description, amount=Decimal("-42")).category == category

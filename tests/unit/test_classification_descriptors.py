@@ -6,9 +6,11 @@ import pytest
 
 from service.classification.categories import CATEGORY_SLUGS
 from service.classification.descriptors import (
+    Reading,
     classify_description,
     keyword_index,
     normalize,
+    read_description,
     split_processor,
     strip_processor_prefix,
 )
@@ -124,3 +126,71 @@ def test_the_keyword_file_loads_and_covers_every_category():
     categories = {keyword.category for keywords in keyword_index().values() for keyword in keywords}
     assert categories == CATEGORY_SLUGS
     assert len({id(k) for ks in keyword_index().values() for k in ks}) > 1000
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("MONTHLY MAINTENANCE FEE", "fees"),
+    ("FRAIS TENUE DE COMPTE", "fees"),
+    ("KONTOFUEHRUNGSENTGELT", "fees"),              # German compound ending in a fee word
+    ("JAHRESGEBUEHR KREDITKARTE", "fees"),
+    ("DISPOZINSEN", "fees"),
+    ("PLANET FITNESS CLUB FEES", "health"),         # a fee word yields to the merchant named
+    ("PARKING FEE CITY", "transport"),
+    ("TICKETMASTER SERVICE FEE", "entertainment"),
+    ("REVOLUT FEE", "fees"),                        # ... but not to a bank or money service
+    ("OVERDRAFT FEE PLANET FITNESS", "fees"),       # bank charges that name themselves always win
+])
+def test_fee_words(text, category):
+    assert classify_description(text, Decimal("-10")) == category
+
+
+def test_money_words_count_only_at_the_end_of_a_longer_word():
+    assert classify_description("INTERESTING TIMES", Decimal("-10")) is None
+    assert classify_description("WITHDRAWN", Decimal("-10")) is None
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("UEBERWEISUNG AN MAX MUSTERMANN", "transfers"),  # a way of paying, nobody else named
+    ("TRANSFER TO SAVINGS 1234", "transfers"),
+    ("TRANSFERWISE TRANSFER", "transfers"),            # a money service named: still a transfer
+    ("SEPA UEBERWEISUNG VODAFONE GMBH", "utilities"),  # the payee named decides
+    ("DAUERAUFTRAG MIETE", "housing"),
+    ("VIREMENT LOYER", "housing"),
+    ("CARD PAYMENT TO TESCO STORES", "groceries"),
+    ("VERIZON AUTOPAY", "utilities"),
+    ("TOP UP", "transfers"),
+    ("VODAFONE TOP UP", "utilities"),                  # "top up" is weak: the phone bill
+])
+def test_ways_of_paying_yield_to_the_payee_named(text, category):
+    assert classify_description(text, Decimal("-50")) == category
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("APPLE.COM/BILL", "entertainment"),            # a billing platform alone ...
+    ("APPLE.COM/BILL ICLOUD", "services"),          # ... yields to what it billed for
+    ("MICROSOFT*365 PERSONAL", "services"),
+    ("MICROSOFT*XBOX GAME PASS", "entertainment"),
+    ("PUBLIC STORAGE 21044", "housing"),            # self storage is housing
+    ("GOOGLE STORAGE", "services"),
+    ("COUNCIL TAX BRISTOL", "housing"),             # taxes on the home are housing
+    ("BRIGHT HORIZONS CHILDCARE", "services"),      # childcare is services ...
+    ("KINDERGARTEN ST MARY", "education"),          # ... kindergarten is school
+    ("BARNES & NOBLE COLLEGE 1203", "education"),   # campus bookstores are education
+    ("WATERSTONES 123", "shopping"),
+])
+def test_conventions(text, category):
+    assert classify_description(text, Decimal("-10")) == category
+
+
+def test_read_description_reports_the_deciding_kind_and_any_processor():
+    assert read_description("WALMART #12") == Reading("groceries", "mixed", False)
+    assert read_description("SQ *JAMES K") == Reading(None, None, True)
+    assert read_description("CHECKOUT.COM*7H2K9") == Reading(None, None, True)
+    assert read_description("SP NORDIC KNIT CO") == Reading("shopping", "hint", True)
+    assert read_description("UNITED 0162345678") == Reading("travel", "ticket", False)
+
+
+def test_classifying_prefixes_do_not_change_the_merchant_key_prefixes():
+    # PROCESSORS are merchant_key()'s stored format; the extra ones only help classifying.
+    assert strip_processor_prefix("CHECKOUT.COM*7H2K9") == "CHECKOUT.COM*7H2K9"
+    assert strip_processor_prefix("SP NORDIC KNIT CO") == "SP NORDIC KNIT CO"

@@ -9,8 +9,12 @@ import pytest
 
 from service.classification.categories import CATEGORY_SLUGS
 from service.classification.mcc import (
+    CATCH_ALL_MCCS,
+    FINANCIAL_MCCS,
     WEAK_MCCS,
     category_for_mcc,
+    is_catch_all_mcc,
+    is_financial_mcc,
     is_weak_mcc,
     mcc_table,
     normalize_mcc,
@@ -82,7 +86,7 @@ def test_ranges_land_in_their_category(low, high, category):
     ("5912", "health"), ("5122", "health"), ("8062", "health"),
     ("7230", "personal_care"), ("7297", "personal_care"), ("7298", "personal_care"),
     ("5977", "personal_care"),
-    ("8220", "education"), ("8351", "education"),
+    ("8220", "education"), ("8351", "services"), ("4225", "housing"),
     ("9311", "fees"), ("9222", "fees"), ("9211", "fees"), ("9399", "fees"),
     ("6300", "services"), ("6381", "services"), ("5960", "services"), ("0742", "services"),
     ("9402", "services"), ("8111", "services"),
@@ -121,3 +125,12 @@ def test_weak_codes_are_real_codes_and_recognised_in_any_spelling():
     assert is_weak_mcc(" 5999")
     assert not is_weak_mcc("5411")
     assert not is_weak_mcc(None)
+
+
+def test_financial_and_catch_all_codes_are_real_codes_of_their_kind():
+    table = mcc_table()
+    assert {table[code] for code in FINANCIAL_MCCS} == {"cash", "transfers"}
+    assert CATCH_ALL_MCCS <= WEAK_MCCS
+    assert {"5942", "9311"} <= WEAK_MCCS
+    assert is_financial_mcc("6011") and not is_financial_mcc("5411")
+    assert is_catch_all_mcc("5999") and not is_catch_all_mcc("5311") and not is_catch_all_mcc(None)
