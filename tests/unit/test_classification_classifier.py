@@ -103,7 +103,7 @@ def test_car_sharing_on_the_car_rental_code_is_transport_and_rental_stays_travel
 @pytest.mark.parametrize(("mcc", "description", "category"), [
     ("6011", "ATM FEE OTHER BANK", "fees"),         # the code says "a bank", the words say "fee"
     ("6011", "NON-NETWORK ATM FEE", "fees"),
-    ("6010", "CASH ADVANCE FEE", "fees"),
+    ("6051", "TRAVELEX CURRENCY LHR T5", "cash"),   # currency bought over the counter
     ("6051", "COINBASE.COM", "transfers"),
 ])
 def test_money_words_beat_a_financial_mcc(mcc, description, category):
