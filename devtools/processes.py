@@ -98,7 +98,7 @@ def start_process(name: str, argv: list[str], env: dict[str, str], log_dir: Path
     return app
 
 
-def start_gunicorn(instance: str, settings: Settings, log_dir: Path, workers: int = 2, threads: int = 4,
+def start_gunicorn(instance: str, settings: Settings, log_dir: Path, *, workers: int = 2, threads: int = 4,
                    app_path: str | None = None, **extra_env: str) -> AppProcess:
     """A gunicorn instance of service.wsgi (or `app_path`, a gunicorn app path), ready on /readyz."""
     port = free_port()
