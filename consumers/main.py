@@ -76,6 +76,8 @@ def run_enrich(settings: Settings, name: str) -> None:
 
 def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
     logs.configure(rt.settings, process)
+    if rt.settings.consumer_nice:
+        os.nice(rt.settings.consumer_nice)
     rt.warm()  # fail fast if Cassandra is unreachable at start
     worker = build()
     stop = threading.Event()

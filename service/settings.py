@@ -96,6 +96,9 @@ FIELDS: dict[str, Field] = {
     "consumer_hold_seconds": Field("TALLY_CONSUMER_HOLD_SECONDS", 20, "while Cassandra is down, how long "
                                    "a batch is retried before it is requeued (< the broker's "
                                    "consumer_timeout)", int),
+    "consumer_nice": Field("TALLY_CONSUMER_NICE", 0, "CPU niceness a consumer gives itself: on a host shared "
+                           "with the web instances, a positive value keeps webhook and login latency ahead of "
+                           "batch writes", int),
     "held_ttl_days": Field("TALLY_HELD_TTL_DAYS", 400, "how long transactions of unlinked accounts "
                            "are kept", int),
     "metrics_port": Field("TALLY_METRICS_PORT", 0, "internal port of /metrics (gunicorn) and of a consumer's "
@@ -159,6 +162,7 @@ class Settings:
     consumer_batch_wait_ms: int
     consumer_max_rows_per_second: int
     consumer_hold_seconds: int
+    consumer_nice: int
     held_ttl_days: int
     metrics_port: int
     metrics_addr: str
@@ -223,32 +227,39 @@ class Settings:
         return {"class": "NetworkTopologyStrategy", self.cassandra_local_dc: self.replication_factor}
 
     def validate(self) -> None:
-        def fail(name: str, why: str) -> None:
+        """Raises SettingsError naming the first variable that is malformed or unsafe."""
+        for name, why in (*self._malformed(), *self._unsafe()):
             raise SettingsError(f"{FIELDS[name].env}: {why}")
 
-        if self.env not in ("development", "test", "production"):
-            fail("env", f"must be development, test or production, not {self.env!r}")
-        if not self.contact_points:
-            fail("cassandra_hosts", "no contact point")
-        if not self.keyspace.replace("_", "").isalnum() or not self.keyspace[0].isalpha():
-            fail("keyspace", f"{self.keyspace!r} is not a valid keyspace name")
-        if self.replication_strategy not in ("", "SimpleStrategy", "NetworkTopologyStrategy"):
-            fail("replication_strategy", f"unknown strategy {self.replication_strategy!r}")
-        if urlsplit(self.amqp_url).scheme not in ("amqp", "amqps"):
-            fail("amqp_url", "must be an amqp:// or amqps:// URL")
-        if not 4 <= self.bcrypt_cost <= 16:
-            fail("bcrypt_cost", "must be between 4 and 16")
-        if self.consumer_prefetch < self.consumer_batch_size:
-            fail("consumer_prefetch", "must be >= TALLY_CONSUMER_BATCH_SIZE, or batches never fill")
-        for name in ("cassandra_port", "confirm_timeout", "max_body_bytes", "consumer_batch_size",
-                     "consumer_hold_seconds", "session_ttl_seconds", "merchant_concurrency"):
-            if getattr(self, name) <= 0:
-                fail(name, "must be positive")
-        if self.production:
-            if self.cursor_secret == DEV_CURSOR_SECRET or len(self.cursor_secret) < 32:
-                fail("cursor_secret", "production needs its own secret of at least 32 characters")
-            if self.demo_partner_secret == DEMO_PARTNER_SECRET:
-                fail("demo_partner_secret", "production refuses the demo partner's published secret")
+    def _malformed(self) -> list[tuple[str, str]]:
+        checks = [
+            ("env", self.env in ("development", "test", "production"),
+             f"must be development, test or production, not {self.env!r}"),
+            ("cassandra_hosts", bool(self.contact_points), "no contact point"),
+            ("keyspace", self.keyspace.replace("_", "").isalnum() and self.keyspace[:1].isalpha(),
+             f"{self.keyspace!r} is not a valid keyspace name"),
+            ("replication_strategy", self.replication_strategy in ("", "SimpleStrategy", "NetworkTopologyStrategy"),
+             f"unknown strategy {self.replication_strategy!r}"),
+            ("amqp_url", urlsplit(self.amqp_url).scheme in ("amqp", "amqps"), "must be an amqp:// or amqps:// URL"),
+            ("bcrypt_cost", 4 <= self.bcrypt_cost <= 16, "must be between 4 and 16"),
+            ("consumer_nice", 0 <= self.consumer_nice <= 19, "must be between 0 and 19"),
+            ("consumer_prefetch", self.consumer_prefetch >= self.consumer_batch_size,
+             "must be >= TALLY_CONSUMER_BATCH_SIZE, or batches never fill"),
+        ]
+        positive = ("cassandra_port", "confirm_timeout", "max_body_bytes", "consumer_batch_size",
+                    "consumer_hold_seconds", "session_ttl_seconds", "merchant_concurrency")
+        checks += [(name, getattr(self, name) > 0, "must be positive") for name in positive]
+        return [(name, why) for name, ok, why in checks if not ok]
+
+    def _unsafe(self) -> list[tuple[str, str]]:
+        if not self.production:
+            return []
+        problems = []
+        if self.cursor_secret == DEV_CURSOR_SECRET or len(self.cursor_secret) < 32:
+            problems.append(("cursor_secret", "production needs its own secret of at least 32 characters"))
+        if self.demo_partner_secret == DEMO_PARTNER_SECRET:
+            problems.append(("demo_partner_secret", "production refuses the demo partner's published secret"))
+        return problems
 
 
 def _parse(field: Field, raw: str) -> Any:

@@ -17,7 +17,7 @@ from datetime import UTC
 from cachetools import TTLCache
 
 from service.classification.merchant_key import merchant_key
-from service.contract import Transaction
+from service.contract import Transaction, parse_transaction
 from service.pipeline.classify import ClassificationStep, Subject
 from service.pipeline.deliveries import Delivery
 from service.repositories.accounts import AccountRepository
@@ -80,7 +80,7 @@ class TransactionPipeline:
         """Writes the account's held transactions (if it is linked now) and deletes those."""
         held = self.held.of_account(partner_id, account_number)
         deliveries = [Delivery(partner_id, h.received_at, h.request_id,
-                               [Transaction.model_validate_json(h.payload)],
+                               [parse_transaction(h.payload)],
                                json.dumps({"transactions": [json.loads(h.payload)]}).encode())
                       for h in held]
         outcome = self.process(deliveries)

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from service.broker.publisher import PublisherPool
 from service.broker.topology import BACKFILL
-from service.contract import MAX_TRANSACTIONS, Transaction
+from service.contract import MAX_TRANSACTIONS, InvalidBody, parse_transaction
 
 
 @dataclass
@@ -52,11 +50,11 @@ class BackfillPublisher:
 
     def _valid(self, transaction: dict[str, Any]) -> bool:
         try:
-            Transaction.model_validate_json(json.dumps(transaction))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            self.refused.append(Refused(str(transaction.get("transaction_id")), f"{where}: {first['msg']}"))
+            parse_transaction(json.dumps(transaction))
+        except InvalidBody as exc:
+            first = exc.details[0]
+            reason = f"{first['field']}: {first['message']}"
+            self.refused.append(Refused(str(transaction.get("transaction_id")), reason))
             return False
         return True
 
