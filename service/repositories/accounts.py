@@ -11,6 +11,7 @@ from cassandra.cluster import Session
 from cassandra.query import SimpleStatement
 
 from cassandra import ConsistencyLevel
+from service.storage.session import lwt_applied
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,14 @@ class AccountRepository:
         now = datetime.now(UTC)
         result = self.session.execute(self._claim, (partner_id, account_number, user_id, set(card_ids), now))
         row = result.one()
-        owner = user_id if result.was_applied else row.user_id
+        owner = user_id if lwt_applied(result) else row.user_id
         if owner == user_id:
             self.session.execute(self._add_to_user, (user_id, partner_id, account_number, set(card_ids), now))
-        return ClaimResult(bool(result.was_applied), owner)
+        return ClaimResult(lwt_applied(result), owner)
 
     def release(self, user_id: uuid.UUID, partner_id: str, account_number: str) -> bool:
         """Unlinks the account if `user_id` owns it; False otherwise."""
-        applied = self.session.execute(self._release, (partner_id, account_number, user_id)).was_applied
+        applied = lwt_applied(self.session.execute(self._release, (partner_id, account_number, user_id)))
         if applied:
             self.session.execute(self._remove_from_user, (user_id, partner_id, account_number))
         return bool(applied)

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from cassandra.cluster import Session
 
+from service.storage.session import lwt_applied
+
 
 @dataclass(frozen=True)
 class Secret:
@@ -69,8 +71,8 @@ class PartnerRepository:
             secret: str) -> bool:
         """Creates the partner with one secret; False when the id is taken."""
         now = datetime.now(UTC)
-        if not self.session.execute(self._insert, (partner_id, display_name, api_base_url, api_token,
-                                                   now)).was_applied:
+        if not lwt_applied(self.session.execute(self._insert, (partner_id, display_name, api_base_url, api_token,
+                                                               now))):
             return False
         self.add_secret(partner_id, secret)
         return True

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from cassandra.cluster import Session
 
+from service.storage.session import lwt_applied
+
 
 @dataclass(frozen=True)
 class User:
@@ -45,7 +47,7 @@ class UserRepository:
         unclaimed user row is then unreachable and harmless (no email points at it)."""
         user = User(uuid.uuid4(), email, name, password_hash, time_zone, datetime.now(UTC))
         self.session.execute(self._insert, (user.user_id, email, name, password_hash, time_zone, user.created_at))
-        if not self.session.execute(self._claim, (email, user.user_id)).was_applied:
+        if not lwt_applied(self.session.execute(self._claim, (email, user.user_id))):
             return None
         return user
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import namedtuple
+from functools import lru_cache
 from typing import Any
 
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, ResponseFuture, Session
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.query import _clean_column_name
 
 from cassandra import ConsistencyLevel
 from service.settings import Settings
@@ -25,6 +28,7 @@ def connect(settings: Settings, keyspace: str | None = None, slow_query_log: boo
         consistency_level=ConsistencyLevel.LOCAL_QUORUM,
         serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
         request_timeout=settings.cassandra_request_timeout,
+        row_factory=named_rows,
     )
     auth = None
     if settings.cassandra_username:
@@ -41,6 +45,25 @@ def connect(settings: Settings, keyspace: str | None = None, slow_query_log: boo
     if slow_query_log and settings.slow_query_ms > 0:
         session.add_request_init_listener(_SlowQueryLog(settings.slow_query_ms / 1000.0))
     return session
+
+
+def named_rows(colnames: list[str], rows: list[Any]) -> list[Any]:
+    """Rows as named tuples, like the driver's default factory, but with one class per column
+    list instead of a new namedtuple class per result: building that class was an eighth of
+    the api's CPU on `GET /me/transactions` (bench/profiles/read.md)."""
+    row = _row_class(tuple(colnames))
+    return [row(*values) for values in rows]
+
+
+@lru_cache(maxsize=1024)
+def _row_class(colnames: tuple[str, ...]) -> Any:
+    return namedtuple("Row", [_clean_column_name(c) for c in colnames], rename=True)  # noqa: PYI024
+
+
+def lwt_applied(result: Any) -> bool:
+    """Whether a lightweight transaction applied: its first column, `[applied]`. (The driver's
+    ResultSet.was_applied refuses row factories other than its own.)"""
+    return bool(result.one()[0])
 
 
 def shutdown(session: Session | None) -> None:
