@@ -80,10 +80,16 @@ def raw_rate(stack: Stack, users: Sequence[BenchUser], rows: int, processes: int
     with tempfile.NamedTemporaryFile("w", suffix=".users", delete=False) as handle:
         handle.write("\n".join(f"{u.user_id} {u.account} {u.card}" for u in users))
     env = settings_env(stack.settings)
-    runs = [subprocess.Popen([sys.executable, "-m", "bench.raw_writer",  # noqa: S603 - our own module "--rows", str(rows // processes), "--users",
-                              handle.name, "--partner", stack.partner_id], env=env, stdout=subprocess.PIPE, text=True)
+    argv = [sys.executable, "-m", "bench.raw_writer", "--rows", str(rows // processes), "--users", handle.name,
+            "--partner", stack.partner_id]
+    runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(processes)]
-    results = [json.loads(run.communicate(timeout=600)[0].strip().splitlines()[-1]) for run in runs]
+    results = []
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        if run.returncode != 0:
+            raise RuntimeError(f"the raw-driver baseline failed: {err.strip()[-2000:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
     seconds = max(r["seconds"] for r in results)
     total = sum(r["rows"] for r in results)
     return {"rows": total, "seconds": round(seconds, 2), "rows_per_second": round(total / seconds, 1)}

@@ -9,7 +9,7 @@ import platform
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +19,8 @@ from bench import scenarios
 from bench.data import BenchUser, bulk_load, create_users
 from bench.measure import consumer_rate, publish_direct, rows_written, wait_rows
 from bench.scenarios import Result
-from bench.stack import Stack, bench_stack, machine
+from bench.stack import Stack, bench_stack, machine, settle
+from bench.traffic import WebhookSpec
 from service import logs
 
 SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory")
@@ -36,72 +37,115 @@ class Plan:
     read_seconds: float
     burst_seconds: float
     freshness_seconds: float
-    login_rate: float = 2.0
+    login_rate: float = 1.0
+    burst_cap: int = 300      # rows/s per consumer during the burst: the spout that keeps latency
     data_users: int = 200
 
     @classmethod
     def of(cls, quick: bool) -> Plan:
         if quick:
-            return cls(True, 6, 10_000, 100_000, 20_000, 8, 15, 12, data_users=60)
-        return cls(False, 15, 100_000, 1_000_000, 100_000, 20, 60, 40)
+            return cls(True, 6, 10_000, 100_000, 20_000, 15, 15, 12, data_users=60)
+        return cls(False, 15, 100_000, 1_000_000, 100_000, 30, 60, 40)
+
+
+@dataclass
+class Session:
+    """One bench run: its stack, plan, users and what earlier phases measured."""
+
+    stack: Stack
+    plan: Plan
+    wanted: set[str]
+    say: Callable[[str], None]
+    users: list[BenchUser]
+    readers: list[BenchUser]
+    login_users: list[BenchUser]
+    probe: BenchUser
+    results: list[Result] = field(default_factory=list)
+    capacity: float | None = None
+    loaded: int = 0
+
+    @property
+    def spec(self) -> WebhookSpec:
+        return WebhookSpec.of(self.stack.partner_id, self.stack.secret, self.users)
 
 
 def run(selected: list[str], quick: bool, say: Callable[[str], None] = print) -> tuple[list[Result], Path]:
     plan = Plan.of(quick)
-    wanted = set(selected or SCENARIOS)
     started, started_at = time.monotonic(), datetime.now(UTC)
     log_dir = RESULTS.parent / "logs" / started_at.strftime("%Y%m%dT%H%M%S")
     log_dir.mkdir(parents=True, exist_ok=True)
-    results: list[Result] = []
     with bench_stack(log_dir, quick, say) as stack:
         logs.configure(stack.settings, "bench")  # the harness's own warnings go to the log dir
-        users = create_users(stack.runtime, stack.partner_id, plan.data_users, "data")
-        readers = create_users(stack.runtime, stack.partner_id, 10, "reader")
-        login_users = create_users(stack.runtime, stack.partner_id, 5, "login")
-        probe = create_users(stack.runtime, stack.partner_id, 1, "probe")[0]
+        session = Session(stack, plan, set(selected or SCENARIOS), say,
+                          users=create_users(stack.runtime, stack.partner_id, plan.data_users, "data"),
+                          readers=create_users(stack.runtime, stack.partner_id, 10, "reader"),
+                          login_users=create_users(stack.runtime, stack.partner_id, 5, "login"),
+                          probe=create_users(stack.runtime, stack.partner_id, 1, "probe")[0])
         say("starting two consumers and warming the merchant cache")
         stack.start_consumers(2)
-        _warm(stack, users)
-        if "ingest" in wanted:
-            say("ingest: max webhooks/s against the read-body-only baseline")
-            stack.stop_consumers()
-            results.append(scenarios.ingest(stack, plan.ingest_seconds, users))
-            stack.start_consumers(2)
-        loaded = _load(stack, (users, readers), plan.rows_1x, 0, say) if wanted & {"read-scaling", "write",
-                                                                                    "write-scaling"} else 0
-        capacity = None
-        if wanted & {"read-scaling"}:
-            tokens = _tokens(stack, readers)
-            read_1x = scenarios.read(stack, tokens, plan.read_seconds)
-        if wanted & {"write", "write-scaling", "freshness"}:
-            say(f"write: consumers vs raw driver over {plan.write_rows:,} rows")
-            result, capacity = scenarios.write(stack, users, plan.write_rows)
-            if "write" in wanted:
-                results.append(result)
-        if wanted & {"read-scaling", "write-scaling"}:
-            loaded = _load(stack, (users, readers), plan.rows_10x, loaded, say)
-            if "read-scaling" in wanted:
-                results.append(scenarios.read_scaling(read_1x, scenarios.read(stack, tokens, plan.read_seconds),
-                                                      plan.rows_1x, plan.rows_10x))
-            if "write-scaling" in wanted and capacity:
-                say("write-scaling: consumers with 10× the rows stored")
-                results.append(scenarios.write_scaling(capacity, consumer_rate(stack, users, plan.write_rows),
-                                                       plan.rows_1x, plan.rows_10x))
-        if wanted & {"burst", "login-under-burst", "memory"}:
-            say(f"burst: {plan.burst_seconds:.0f} s at 50 webhooks/s, logins during it, memory")
-            burst = scenarios.burst(stack, users, login_users, seconds=plan.burst_seconds, login_rate=plan.login_rate)
-            results.extend(r for r in burst if r.scenario in wanted)
-        if "freshness" in wanted:
-            capacity = capacity or consumer_rate(stack, users, plan.write_rows)["rows_per_second"]
-            say("freshness: webhook → readable, at 80 % of the write capacity")
-            results.append(scenarios.freshness(stack, users, (probe, _tokens(stack, [probe])[0]), capacity,
-                                               plan.freshness_seconds))
+        _warm(stack, session.users)
+        for phase in (_ingest, _scaling, _burst, _freshness):
+            phase(session)
         versions = _versions(stack)
         settings = {k: v for k, v in dataclasses.asdict(stack.settings).items()
                     if "secret" not in k and "password" not in k and "key" not in k}
     duration = time.monotonic() - started
-    path = _write_json(results, plan, started_at, duration, versions=versions, settings=settings)
-    return results, path
+    path = _write_json(session.results, plan, started_at, duration, versions=versions, settings=settings)
+    return session.results, path
+
+
+def _ingest(s: Session) -> None:
+    if "ingest" not in s.wanted:
+        return
+    s.say("ingest: max webhooks/s against the read-body-only baseline (consumers stopped)")
+    s.stack.stop_consumers()
+    s.results.append(scenarios.ingest(s.stack, s.plan.ingest_seconds, s.spec))
+    s.stack.start_consumers(2)
+
+
+def _scaling(s: Session) -> None:
+    """Reads and writes at 1× stored rows, then at 10×; the write capacity for freshness."""
+    if not s.wanted & {"read-scaling", "write", "write-scaling", "freshness"}:
+        return
+    plan, stack = s.plan, s.stack
+    s.loaded = _load(stack, (s.users, s.readers), plan.rows_1x, 0, s.say)
+    tokens = _tokens(stack, s.readers)
+    read_1x = scenarios.read(stack, tokens, plan.read_seconds) if "read-scaling" in s.wanted else None
+    s.say(f"write: consumers vs raw driver over {plan.write_rows:,} rows")
+    result, s.capacity = scenarios.write(stack, s.users, plan.write_rows)
+    if "write" in s.wanted:
+        s.results.append(result)
+    if not s.wanted & {"read-scaling", "write-scaling"}:
+        return
+    s.loaded = _load(stack, (s.users, s.readers), plan.rows_10x, s.loaded, s.say)
+    if read_1x is not None:
+        s.results.append(scenarios.read_scaling(read_1x, scenarios.read(stack, tokens, plan.read_seconds),
+                                                plan.rows_1x, plan.rows_10x))
+    if "write-scaling" in s.wanted:
+        s.say("write-scaling: consumers with 10× the rows stored")
+        s.results.append(scenarios.write_scaling(s.capacity, consumer_rate(stack, s.users, plan.write_rows),
+                                                 plan.rows_1x, plan.rows_10x))
+
+
+def _burst(s: Session) -> None:
+    if not s.wanted & {"burst", "login-under-burst", "memory"}:
+        return
+    s.say(f"burst: {s.plan.burst_seconds:.0f} s at 50 webhooks/s, logins during it, memory; spout "
+          f"{s.plan.burst_cap} rows/s per consumer")
+    settle(s.stack.settings, s.say)
+    burst = scenarios.burst(s.stack, s.spec, s.login_users, seconds=s.plan.burst_seconds,
+                            login_rate=s.plan.login_rate, spout=s.plan.burst_cap)
+    s.results.extend(r for r in burst if r.scenario in s.wanted)
+
+
+def _freshness(s: Session) -> None:
+    if "freshness" not in s.wanted:
+        return
+    capacity = s.capacity or consumer_rate(s.stack, s.users, s.plan.write_rows)["rows_per_second"]
+    s.say("freshness: webhook → readable, at 80 % of the write capacity")
+    probe_spec = WebhookSpec.of(s.stack.partner_id, s.stack.secret, s.users, probe=s.probe)
+    s.results.append(scenarios.freshness(s.stack, probe_spec, _tokens(s.stack, [s.probe])[0], capacity,
+                                         s.plan.freshness_seconds))
 
 
 def _warm(stack: Stack, users: list[BenchUser]) -> None:
@@ -122,6 +166,7 @@ def _load(stack: Stack, groups: tuple[list[BenchUser], list[BenchUser]], total: 
     seconds = bulk_load(stack.session, stack.partner_id, users, total - loaded, days=60)
     say(f"loaded {total - loaded:,} rows in {seconds:.1f} s ({(total - loaded) / seconds:,.0f} rows/s); "
         f"{total:,} stored")
+    settle(stack.settings, say)
     return total
 
 
@@ -136,7 +181,7 @@ def _tokens(stack: Stack, users: list[BenchUser]) -> list[str]:
 def _versions(stack: Stack) -> dict[str, Any]:
     cassandra = stack.session.execute("SELECT release_version FROM system.local").one().release_version
     try:
-        rabbit = subprocess.run(["rabbitmqctl", "-q", "version"],  # noqa: S607 - the local node's own tool
+        rabbit = subprocess.run(["rabbitmqctl", "-q", "version"],
                                 capture_output=True, text=True, timeout=30, check=False).stdout
     except OSError:
         rabbit = "unknown"

@@ -1,24 +1,26 @@
 """The scenarios of issue 8. Each returns a Result: the figure, its baseline from the same run,
-the target and whether it was met, plus the raw numbers for the JSON report."""
+the target and whether it was met, plus the raw numbers for the JSON report. Load generators
+run in their own processes (bench.traffic.in_process)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from bench import loadgen
 from bench.data import BenchUser
-from bench.measure import MemorySampler, consumer_rate, ingest_depth, purge_ingest, raw_rate, rows_written, wait_rows
+from bench.measure import MemorySampler, consumer_rate, ingest_depth, purge_ingest, raw_rate
 from bench.stack import Stack
-from bench.traffic import Webhooks, logins, reads
+from bench.traffic import WebhookSpec, in_process, in_process_async
 from devtools.processes import free_port, start_gunicorn
+
+WEBHOOK_CONNECTIONS = 16   # = ingest's 2 workers × 8 threads
+BURST_RATE = 50            # webhooks/s, 100 transactions each (issue 8)
 
 
 @dataclass
@@ -33,38 +35,38 @@ class Result:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def ingest(stack: Stack, seconds: float, users: list[BenchUser]) -> Result:
-    """Max accepted webhooks/s (closed loop, 16 connections), against the same app answering
-    202 after reading the body only; and the generator's own ceiling against a null server."""
-    concurrency = 16
-    tally = loadgen.closed_loop(stack.url("ingest"), Webhooks(stack.partner_id, stack.secret, users), concurrency,
-                                seconds)
+def ingest(stack: Stack, seconds: float, spec: WebhookSpec) -> Result:
+    """Max accepted webhooks/s (closed loop), against the same app answering 202 after reading
+    the body only; and the generator's own ceiling against a server that answers at once."""
+    tally = in_process("webhooks", spec, stack.url("ingest"), mode="closed", rate=WEBHOOK_CONNECTIONS,
+                       seconds=seconds).outcome
     purge_ingest(stack)
     baseline_app = start_gunicorn("ingest", stack.settings, stack.log_dir, workers=2, threads=8,
                                   app_path="bench.baseline:ingest()")
     try:
         assert baseline_app.url is not None
-        base = loadgen.closed_loop(baseline_app.url, Webhooks(stack.partner_id, stack.secret, users), concurrency,
-                                   seconds)
+        base = in_process("webhooks", spec, baseline_app.url, mode="closed", rate=WEBHOOK_CONNECTIONS,
+                          seconds=seconds).outcome
     finally:
         baseline_app.stop()
-    ceiling = _generator_ceiling(Webhooks(stack.partner_id, stack.secret, users), concurrency, seconds)
+    ceiling = _generator_ceiling(spec, seconds)
     rate, base_rate = tally.ok / tally.elapsed, base.ok / base.elapsed
-    ratio = rate / base_rate if base_rate else None
-    return Result("ingest", "accepted webhooks/s (100 transactions each), closed loop", rate, base_rate,
-                  f"{ratio:.2f} ({rate:.0f}/{base_rate:.0f} req/s)" if ratio else "n/a", "ratio ≥ 0.5",
-                  ratio is not None and ratio >= 0.5,
-                  {"tally": _outcome(tally), "baseline_read_body_only": _outcome(base),
-                   "generator_ceiling_req_per_s": round(ceiling, 1), "connections": concurrency})
+    ratio = rate / base_rate
+    return Result("ingest", "accepted webhooks/s (100 transactions each), closed loop, 16 connections", rate,
+                  base_rate, f"{ratio:.2f} ({rate:.0f}/{base_rate:.0f} req/s; generator ceiling {ceiling:.0f})",
+                  "ratio ≥ 0.5", ratio >= 0.5,
+                  {"tally": outcome_json(tally), "baseline_read_body_only": outcome_json(base),
+                   "generator_ceiling_req_per_s": round(ceiling, 1)})
 
 
-def _generator_ceiling(make: Callable[[], loadgen.Request], concurrency: int, seconds: float) -> float:
+def _generator_ceiling(spec: WebhookSpec, seconds: float) -> float:
     port = free_port()
-    server = multiprocessing.Process(target=loadgen.serve_null, args=(port,), daemon=True)
+    server = multiprocessing.get_context("spawn").Process(target=loadgen.serve_null, args=(port,), daemon=True)
     server.start()
-    time.sleep(0.5)
+    time.sleep(1.0)
     try:
-        outcome = loadgen.closed_loop(f"http://127.0.0.1:{port}", make, concurrency, seconds)
+        outcome = in_process("webhooks", spec, f"http://127.0.0.1:{port}", mode="closed",
+                             rate=WEBHOOK_CONNECTIONS, seconds=seconds).outcome
     finally:
         server.terminate()
     return outcome.ok / outcome.elapsed
@@ -90,7 +92,9 @@ def write_scaling(at_1x: float, at_10x: dict[str, float], rows_1x: int, rows_10x
 
 
 def read(stack: Stack, tokens: list[str], seconds: float, rate: float = 20) -> loadgen.Outcome:
-    return loadgen.open_loop(stack.url("api"), reads(tokens), rate, seconds)
+    """GET /me/transactions open loop at `rate`, after a warm-up of the same load (not counted)."""
+    in_process("reads", tokens, stack.url("api"), rate=rate, seconds=3)
+    return in_process("reads", tokens, stack.url("api"), rate=rate, seconds=seconds).outcome
 
 
 def read_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: int, rows_10x: int) -> Result:
@@ -101,72 +105,74 @@ def read_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: int, 
                   f"GET /me/transactions (30 days, 50 rows), 20 req/s, {rows_10x:,} vs {rows_1x:,} rows",
                   p99_10, p99_1, f"p99 {_ms(p99_10)} vs {_ms(p99_1)} = {ratio:.2f}" if ratio else "n/a",
                   "p99 ratio ≤ 1.3; p99 ≤ 50 ms at 1×", met,
-                  {"at_1x": _outcome(at_1x), "at_10x": _outcome(at_10x)})
+                  {"at_1x": outcome_json(at_1x), "at_10x": outcome_json(at_10x)})
 
 
-def burst(stack: Stack, users: list[BenchUser], login_users: list[BenchUser], *, seconds: float,
-          login_rate: float) -> list[Result]:
+def burst(stack: Stack, spec: WebhookSpec, login_users: list[BenchUser], *, seconds: float,
+          login_rate: float, spout: int) -> list[Result]:
     """The bank burst (50 req/s × 100 transactions, open loop) with logins at a fixed rate
-    during it (after the same logins idle), and the peak RSS of every process meanwhile."""
-    idle = loadgen.open_loop(stack.url("api"), logins(login_users), login_rate, min(seconds, 20))
-    hooks = Webhooks(stack.partner_id, stack.secret, users)
-    written_before = rows_written(stack)
-    login_box: dict[str, loadgen.Outcome] = {}
-    thread = threading.Thread(target=lambda: login_box.update(
-        busy=loadgen.open_loop(stack.url("api"), logins(login_users), login_rate, seconds)))
-    depth_seen: list[int] = []
+    during it (after the same logins idle), and the peak RSS of every process meanwhile. The
+    consumers run with the spout at `spout` rows/s each during the burst (their CPU goes to
+    webhooks and logins first), and are restarted uncapped when it ends, as an operator would
+    open the spout again; the drain time is measured from then."""
+    idle = in_process("logins", login_users, stack.url("api"), rate=login_rate, seconds=min(seconds, 20)).outcome
+    _restart_consumers(stack, spout)
     with MemorySampler(stack) as memory:
-        thread.start()
-        burst_outcome = loadgen.open_loop(stack.url("ingest"), hooks, 50, seconds)
-        thread.join()
-        depth_seen.append(ingest_depth(stack))
-        ended = time.monotonic()
-        drained = wait_rows(stack, written_before + hooks.sent_transactions, timeout=600)
-    busy = login_box["busy"]
+        busy_logins = in_process_async("logins", login_users, stack.url("api"), rate=login_rate, seconds=seconds)
+        hooks = in_process("webhooks", spec, stack.url("ingest"), rate=BURST_RATE, seconds=seconds)
+        busy = busy_logins().outcome
+        depth = ingest_depth(stack)
+    ended = time.monotonic()
+    _restart_consumers(stack, 0)
+    drained = _wait_empty(stack, timeout=1800)
+    burst_outcome = hooks.outcome
     p99 = loadgen.percentile(burst_outcome.latencies, 99)
-    errors = burst_outcome.errors + sum(n for s, n in burst_outcome.statuses.items() if s != 202)
-    login_fail = busy.errors + sum(n for s, n in busy.statuses.items() if s != 200)
+    errors = _failures(burst_outcome)
+    login_fail = _failures(busy)
     p99_idle, p99_busy = loadgen.percentile(idle.latencies, 99), loadgen.percentile(busy.latencies, 99)
     login_ratio = p99_busy / p99_idle if p99_idle and p99_busy else None
     worst = max(memory.peaks.values()) if memory.peaks else None
     return [
-        Result("burst", f"{seconds:.0f} s at 50 webhooks/s ({hooks.sent_transactions:,} transactions), open loop",
-               p99, None, f"p99 {_ms(p99)}, {errors} errors, drained {drained - ended:.1f} s after",
-               "p99 ≤ 100 ms, 0 errors", p99 is not None and p99 <= 0.100 and errors == 0,
-               {"webhooks": _outcome(burst_outcome), "drain_seconds": round(drained - ended, 1),
-                "queue_depth_at_end": depth_seen[0], "transactions": hooks.sent_transactions}),
+        Result("burst", f"{seconds:.0f} s at {BURST_RATE} webhooks/s ({hooks.transactions:,} transactions), open loop; "
+                        f"spout {spout} rows/s per consumer during it", p99, None,
+               f"p99 {_ms(p99)}, {errors} errors; drained {drained - ended:.0f} s after", "p99 ≤ 100 ms, 0 errors",
+               p99 is not None and p99 <= 0.100 and errors == 0,
+               {"webhooks": outcome_json(burst_outcome), "drain_seconds": round(drained - ended, 1),
+                "queue_depth_at_end": depth, "transactions": hooks.transactions,
+                "spout_rows_per_second_per_consumer": spout}),
         Result("login-under-burst",
-               f"login ({login_rate}/s, bcrypt cost {stack.settings.bcrypt_cost}) during the burst",
-               p99_busy, p99_idle,
-               f"p99 {_ms(p99_busy)} vs {_ms(p99_idle)} idle = {login_ratio:.2f}; {login_fail} failed"
+               f"login ({login_rate}/s, bcrypt cost {stack.settings.bcrypt_cost}) during the burst vs idle",
+               p99_busy, p99_idle, f"p99 {_ms(p99_busy)} vs {_ms(p99_idle)} = {login_ratio:.2f}; {login_fail} failed"
                if login_ratio else "n/a", "p99 ratio ≤ 2.0, 0 failed logins",
                login_ratio is not None and login_ratio <= 2.0 and login_fail == 0,
-               {"idle": _outcome(idle), "during_burst": _outcome(busy)}),
+               {"idle": outcome_json(idle), "during_burst": outcome_json(busy)}),
         Result("memory", "peak RSS of each gunicorn worker and consumer during the burst", worst, None,
                f"max {worst:.0f} MiB over {len(memory.peaks)} processes" if worst else "n/a", "≤ 150 MiB each",
                worst is not None and worst <= 150, {"peak_rss_mib": memory.peaks}),
     ]
 
 
-def freshness(stack: Stack, users: list[BenchUser], probe: tuple[BenchUser, str], capacity: float,
-              seconds: float) -> Result:
-    """received → readable through the API, at 80 % of the measured write capacity."""
-    probe_user, probe_token = probe
+def _restart_consumers(stack: Stack, cap: int) -> None:
+    stack.stop_consumers()
+    stack.settings = stack.settings.replace(consumer_max_rows_per_second=cap)
+    stack.start_consumers(2)
+
+
+def _wait_empty(stack: Stack, timeout: float) -> float:
+    """When tally.ingest holds nothing, ready or unacked: every burst row is written."""
+    deadline = time.monotonic() + timeout
+    while ingest_depth(stack) > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"tally.ingest not drained after {timeout} s")
+        time.sleep(1)
+    return time.monotonic()
+
+
+def freshness(stack: Stack, spec: WebhookSpec, probe_token: str, capacity: float, seconds: float) -> Result:
+    """received → readable through the API, at 80 % of the measured write capacity. The probe
+    user's transactions carry authorized_at = send time, so newest first is sending order."""
     rate = max(1.0, 0.8 * capacity / 100)
-    sent: dict[str, float] = {}
     seen: dict[str, float] = {}
-    lock = threading.Lock()
-
-    def mark(transactions: list[dict[str, Any]]) -> None:
-        now = time.time()
-        for t in transactions:
-            if t["account_number"] == probe_user.account:
-                t["authorized_at"] = datetime.now(UTC).isoformat()  # newest first = in order of sending
-                t.pop("settled_at", None)
-                t["status"] = "pending"
-                with lock:
-                    sent[t["transaction_id"]] = now
-
     stop = threading.Event()
 
     def poll() -> None:
@@ -181,8 +187,8 @@ def freshness(stack: Stack, users: list[BenchUser], probe: tuple[BenchUser, str]
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    hooks = Webhooks(stack.partner_id, stack.secret, [*users, probe_user], probe=mark)
-    outcome = loadgen.open_loop(stack.url("ingest"), hooks, rate, seconds)
+    generated = in_process("webhooks", spec, stack.url("ingest"), rate=rate, seconds=seconds)
+    sent = generated.probes
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not set(sent) <= set(seen):
         time.sleep(0.5)
@@ -191,15 +197,15 @@ def freshness(stack: Stack, users: list[BenchUser], probe: tuple[BenchUser, str]
     delays = [seen[t] - sent[t] for t in sent if t in seen]
     p99 = loadgen.percentile(delays, 99)
     missing = len(set(sent) - set(seen))
-    return Result("freshness", f"webhook → readable via GET /me/transactions at {rate:.1f} req/s "
+    return Result("freshness", f"webhook sent → readable via GET /me/transactions, at {rate:.1f} webhooks/s "
                                f"(80 % of {capacity:.0f} rows/s)", p99, None,
                   f"p50 {_s(loadgen.percentile(delays, 50))}, p99 {_s(p99)} over {len(delays)} probes",
                   "p99 ≤ 5 s", p99 is not None and p99 <= 5.0 and missing == 0,
-                  {"probes": len(sent), "never_seen": missing, "delays_seconds": loadgen.summary(delays),
-                   "webhooks": _outcome(outcome)})
+                  {"probes": len(sent), "never_seen": missing, "delays_ms": loadgen.summary(delays),
+                   "webhooks": outcome_json(generated.outcome)})
 
 
-def _outcome(outcome: loadgen.Outcome) -> dict[str, Any]:
+def outcome_json(outcome: loadgen.Outcome) -> dict[str, Any]:
     return {"ok": outcome.ok, "errors": outcome.errors, "statuses": outcome.statuses,
             "seconds": round(outcome.elapsed, 2), "per_second": round(outcome.ok / outcome.elapsed, 1)
             if outcome.elapsed else None, "latency_ms": loadgen.summary(outcome.latencies),

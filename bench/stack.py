@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from cassandra.cluster import Session
 
-from devtools.processes import AppProcess, free_port, start_consumer, start_gunicorn, start_simulator
+from devtools.processes import ROOT, AppProcess, free_port, start_consumer, start_gunicorn, start_simulator
 from service.bootstrap import Runtime
 from service.broker.management import Management
 from service.broker.setup import setup_broker
@@ -68,7 +71,7 @@ def bench_settings(log_dir: Path, quick: bool) -> Settings:
     host = base.amqp_url.split("@")[-1].split("/")[0]
     user, password = base.amqp_credentials
     return base.replace(env="test", keyspace=BENCH_KEYSPACE, amqp_url=f"amqp://{user}:{password}@{host}/tally_bench",
-                        log_dir=str(log_dir), consumer_max_rows_per_second=0)
+                        log_dir=str(log_dir), consumer_max_rows_per_second=0, consumer_nice=19)
 
 
 @contextlib.contextmanager
@@ -113,6 +116,27 @@ def pause(process: AppProcess) -> None:
 
 def resume(process: AppProcess) -> None:
     process.signal(signal.SIGCONT)
+
+
+def settle(settings: Settings, say: Callable[[str], None], timeout: float = 300) -> float:
+    """After a bulk load: flush the keyspace's memtables and wait until no compaction is
+    pending, so a measurement does not share the disk and CPU with the load's aftermath.
+    Uses the local node's nodetool (scripts/cassandra); an external cluster just gets 10 s."""
+    started = time.monotonic()
+    tool = [str(ROOT / "scripts" / "cassandra"), "nodetool"]
+    if settings.cassandra_hosts not in ("127.0.0.1", "localhost") or os.environ.get("CASSANDRA_HOSTS"):
+        time.sleep(10)
+        return time.monotonic() - started
+    subprocess.run([*tool, "flush", settings.keyspace], check=True, capture_output=True, timeout=timeout)
+    while time.monotonic() - started < timeout:
+        stats = subprocess.run([*tool, "compactionstats"], check=True, capture_output=True, text=True, timeout=60)
+        pending = re.search(r"pending tasks:?\s+(\d+)", stats.stdout)
+        if pending and pending[1] == "0":
+            break
+        time.sleep(2)
+    seconds = time.monotonic() - started
+    say(f"flushed and compacted in {seconds:.0f} s")
+    return seconds
 
 
 def peak_rss_mib(pid: int) -> float | None:

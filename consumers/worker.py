@@ -36,6 +36,7 @@ from service.settings import Settings
 
 log = logging.getLogger("tally.consumer")
 MAX_WAIT_SECONDS = 5.0
+PACE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,13 @@ NOT_DECODED = object()
 
 @dataclass
 class Held:
-    """A delivered, not yet acked message and what `decode` made of it."""
+    """A delivered, not yet acked message and what `decode` made of it (or why it could not)."""
 
     queue: str
     message: Message
     decoded: Any = NOT_DECODED
+    undecodable: str | None = None
+    rows: int = 1
     arrived: float = field(default_factory=time.monotonic)
 
 
@@ -163,7 +166,16 @@ class BatchWorker:
 
     def _receiver(self, queue_name: str) -> Callable[[Message], None]:
         def receive(message: Message) -> None:
-            self._held.append(Held(queue_name, message))
+            held = Held(queue_name, message)
+            try:  # decoded on arrival, so batches can be sized in rows (the rows/s pace)
+                held.decoded = self.decode(queue_name, message)
+                held.rows = self.rows_in(held)
+            except Undecodable as exc:
+                held.undecodable = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a decoder bug must dead-letter, not crash the loop
+                log.exception("decode failed", extra={"worker": self.name})
+                held.undecodable = f"{type(exc).__name__}: {exc}"
+            self._held.append(held)
             if self._oldest is None:
                 self._oldest = time.monotonic()
         return receive
@@ -188,21 +200,43 @@ class BatchWorker:
             return min(1.0, max(0.0, self._oldest + self.batch_wait - now))
         return 1.0
 
+    @property
+    def _row_budget(self) -> int | None:
+        """With a rows/s cap, a batch holds at most PACE_SECONDS of rows (at least one
+        message), and the batches follow each other at the capped pace: a smooth trickle.
+        Capping per large batch instead wrote 3,000 rows at once every ten seconds, and those
+        spikes stalled the logins' Cassandra reads (bench/profiles/login.md)."""
+        return int(self.max_rows_per_second * PACE_SECONDS) if self.max_rows_per_second > 0 else None
+
     def _batch_due(self) -> bool:
         if not self._held:
             return False
-        full = len(self._held) >= self.batch_size
+        budget = self._row_budget
+        full = (sum(h.rows for h in self._held) >= budget if budget is not None
+                else len(self._held) >= self.batch_size)
         waited = self._oldest is not None and time.monotonic() - self._oldest >= self.batch_wait
         return full or waited
 
     def _take_batch(self) -> list[Held]:
-        """Up to batch_size held messages: preferred queues first (the order of `queues`), but
-        a message held for MAX_WAIT_SECONDS goes first whatever its queue, so a steady burst on
-        tally.ingest cannot starve a held backfill message into the broker's consumer_timeout."""
+        """Up to batch_size held messages (or the row budget): preferred queues first (the
+        order of `queues`), but a message held for MAX_WAIT_SECONDS goes first whatever its
+        queue, so a steady burst on tally.ingest cannot starve a held backfill message into the
+        broker's consumer_timeout."""
         order = {spec.name: i for i, spec in enumerate(self.queues)}
         aged = time.monotonic() - MAX_WAIT_SECONDS
         ranked = sorted(self._held, key=lambda h: (h.arrived > aged, order.get(h.queue, len(order))))
-        return ranked[:self.batch_size]
+        batch = ranked[:self.batch_size]
+        budget = self._row_budget
+        if budget is None:
+            return batch
+        taken: list[Held] = []
+        rows = 0
+        for held in batch:
+            if taken and rows + held.rows > budget:
+                break
+            taken.append(held)
+            rows += held.rows
+        return taken
 
     # -- a batch -------------------------------------------------------------------------------
     def _flush(self, conn: Connection) -> None:
@@ -213,13 +247,10 @@ class BatchWorker:
         dead: dict[int, DeadLetter] = {}
         decodable: list[tuple[int, Held]] = []
         for i, held in enumerate(batch):
-            if held.decoded is NOT_DECODED:
-                try:
-                    held.decoded = self.decode(held.queue, held.message)
-                except Undecodable as exc:
-                    dead[i] = DeadLetter("decode_error", str(exc))
-                    continue
-            decodable.append((i, held))
+            if held.undecodable is not None:
+                dead[i] = DeadLetter("decode_error", held.undecodable)
+            else:
+                decodable.append((i, held))
         try:
             for j, letter in self._handle_isolating([h for _, h in decodable]).items():
                 dead[decodable[j][0]] = letter
@@ -295,12 +326,13 @@ class BatchWorker:
         """The rows/s cap: after writing n rows, the batch must have taken n / cap seconds."""
         if self.max_rows_per_second <= 0:
             return
-        rows = sum(self.rows_in(h) for i, h in enumerate(batch) if i not in dead)
+        rows = sum(h.rows for i, h in enumerate(batch) if i not in dead)
         owed = rows / self.max_rows_per_second - (time.monotonic() - started)
         if owed > 0:
             self._service(conn, owed)
 
     def rows_in(self, held: Held) -> int:
+        """Rows a decoded message will write (the rows/s cap counts these)."""
         return 1
 
     # -- storage outages ---------------------------------------------------------------------------

@@ -79,8 +79,7 @@ def start_process(name: str, argv: list[str], env: dict[str, str], log_dir: Path
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.out"
     with open(log_path, "ab") as out:
-        # argv is built by this package's callers, never from outside input
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,  # noqa: S603
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
     app = AppProcess(name, process, log_path)
     if ready_url:
