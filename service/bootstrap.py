@@ -22,6 +22,10 @@ from service.storage.session import connect, shutdown
 R = TypeVar("R")
 
 
+class UnsafeConfiguration(RuntimeError):
+    """Production would run with a development secret."""
+
+
 class Runtime:
     def __init__(self, settings: Settings, process: str, publisher_pool_size: int = 8,
                  repositories: tuple[type, ...] = ()) -> None:
@@ -68,6 +72,18 @@ class Runtime:
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with the reason
             return False, f"cassandra: {type(exc).__name__}: {exc}"[:300]
         return True, "ok"
+
+    def refuse_unsafe_production(self) -> None:
+        """In production, no partner may still sign with the demo partner's published secret."""
+        if not self.settings.production:
+            return
+        from service.repositories.partners import PartnerRepository
+        from service.settings import DEMO_PARTNER_SECRET
+
+        for partner in self.repository(PartnerRepository).list():
+            if any(s.secret == DEMO_PARTNER_SECRET for s in partner.secrets):
+                raise UnsafeConfiguration(f"partner {partner.partner_id} has the demo signing secret; "
+                                          f"rotate it and retire the demo one")
 
     def warm(self) -> None:
         """Connects and prepares this process's repositories now (gunicorn: right after fork)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from typing import Any
 
 worker_class = "gthread"
@@ -46,15 +47,26 @@ def when_ready(server: Any) -> None:
         start_http_server(port, addr=os.environ.get("TALLY_METRICS_ADDR", "127.0.0.1"), registry=registry)
 
 
+WORKER_BOOT_ERROR = 3  # gunicorn halts the whole server when a worker exits with it while booting
+
+
 def post_worker_init(worker: Any) -> None:
-    """Connect to Cassandra now rather than on the first request (after fork, per worker)."""
+    """Connect to Cassandra now rather than on the first request (after fork, per worker),
+    and refuse to serve an unsafe production configuration."""
+    from service.bootstrap import UnsafeConfiguration
+
     app = worker.wsgi
     runtime = getattr(app, "extensions", {}).get("tally")
-    if runtime is not None:
-        try:
-            runtime.warm()
-        except Exception:  # noqa: BLE001 - /readyz reports it; the worker must still start
-            worker.log.warning("could not connect to Cassandra yet; /readyz will say so")
+    if runtime is None:
+        return
+    try:
+        runtime.warm()
+        runtime.refuse_unsafe_production()
+    except UnsafeConfiguration as exc:
+        worker.log.critical("refusing to start: %s", exc)
+        sys.exit(WORKER_BOOT_ERROR)
+    except Exception:  # noqa: BLE001 - /readyz reports it; the worker must still start
+        worker.log.warning("could not connect to Cassandra yet; /readyz will say so")
 
 
 def worker_exit(server: Any, worker: Any) -> None:
