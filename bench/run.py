@@ -44,7 +44,7 @@ class Plan:
     @classmethod
     def of(cls, quick: bool) -> Plan:
         if quick:
-            return cls(True, 6, 10_000, 100_000, 20_000, 15, 15, 12, data_users=60)
+            return cls(True, 4, 10_000, 100_000, 10_000, 8, 6, 8, data_users=60)
         return cls(False, 15, 100_000, 1_000_000, 100_000, 30, 60, 40)
 
 
@@ -160,10 +160,10 @@ def _load(stack: Stack, groups: tuple[list[BenchUser], list[BenchUser]], total: 
     over the data users' last 60 days."""
     users, readers = groups
     if loaded == 0:
-        seconds = bulk_load(stack.session, stack.partner_id, readers, 6000, days=30)
+        seconds = bulk_load(stack.settings, stack.partner_id, readers, 6000, days=30)
         loaded = 6000
         say(f"loaded 6,000 rows for the readers in {seconds:.1f} s")
-    seconds = bulk_load(stack.session, stack.partner_id, users, total - loaded, days=60)
+    seconds = bulk_load(stack.settings, stack.partner_id, users, total - loaded, days=60)
     say(f"loaded {total - loaded:,} rows in {seconds:.1f} s ({(total - loaded) / seconds:,.0f} rows/s); "
         f"{total:,} stored")
     settle(stack.settings, say)

@@ -93,7 +93,7 @@ def write_scaling(at_1x: float, at_10x: dict[str, float], rows_1x: int, rows_10x
 
 def read(stack: Stack, tokens: list[str], seconds: float, rate: float = 20) -> loadgen.Outcome:
     """GET /me/transactions open loop at `rate`, after a warm-up of the same load (not counted)."""
-    in_process("reads", tokens, stack.url("api"), rate=rate, seconds=3)
+    in_process("reads", tokens, stack.url("api"), rate=rate, seconds=2)
     return in_process("reads", tokens, stack.url("api"), rate=rate, seconds=seconds).outcome
 
 
@@ -115,7 +115,8 @@ def burst(stack: Stack, spec: WebhookSpec, login_users: list[BenchUser], *, seco
     consumers run with the spout at `spout` rows/s each during the burst (their CPU goes to
     webhooks and logins first), and are restarted uncapped when it ends, as an operator would
     open the spout again; the drain time is measured from then."""
-    idle = in_process("logins", login_users, stack.url("api"), rate=login_rate, seconds=min(seconds, 20)).outcome
+    idle_seconds = max(8.0, min(seconds, 20))
+    idle = in_process("logins", login_users, stack.url("api"), rate=login_rate, seconds=idle_seconds).outcome
     _restart_consumers(stack, spout)
     with MemorySampler(stack) as memory:
         busy_logins = in_process_async("logins", login_users, stack.url("api"), rate=login_rate, seconds=seconds)

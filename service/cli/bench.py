@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from service.cli.errors import CliError
 
@@ -29,7 +30,12 @@ def run(args: argparse.Namespace) -> int:
     unknown = set(args.scenario) - set(SCENARIOS)
     if unknown:
         raise CliError(f"unknown scenario(s): {', '.join(sorted(unknown))}")
-    results, path = run_bench(list(args.scenario), args.quick, say=lambda line: print(f"bench: {line}", flush=True))
+    started = time.monotonic()
+
+    def say(line: str) -> None:
+        print(f"bench [{time.monotonic() - started:5.0f} s] {line}", flush=True)
+
+    results, path = run_bench(list(args.scenario), args.quick, say=say)
     print(table(results))
-    print(f"results: {path}")
+    print(f"results: {path} ({time.monotonic() - started:.0f} s)")
     return 0 if all(r.met is not False for r in results) else 1

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from service.history import cursor as cursors
 from service.history.cursor import Cursor, Key, Position, Query
 from service.history.rows import Labelled, merge
-from service.history.window import Window, last_days, utc_month
+from service.history.window import Window, last_days
 from service.repositories.history import HistoryRepository
 from service.repositories.overrides import CategoryOverrideRepository
 from service.repositories.transactions import TransactionRow
@@ -52,6 +52,8 @@ def list_transactions(history: HistoryRepository, overrides: CategoryOverrideRep
     days = [day for day in window.utc_days() if day <= position.day]
     planned, later = days[:MAX_PARTITIONS], days[MAX_PARTITIONS:]
     query = request.query
+    # The overrides of every month the read may touch, fetched while the days are read.
+    overridden = overrides.of_months_async(request.user_id, {day.strftime('%Y-%m') for day in planned})
     filtered = query.card_id is not None or query.status is not None
     scan = history.scan(request.user_id, planned, window.start, window.end, after=position.after,
                         fetch_size=FILTERED_FETCH_SIZE if filtered else request.limit + 1)
@@ -61,9 +63,7 @@ def list_transactions(history: HistoryRepository, overrides: CategoryOverrideRep
     next_cursor = None
     if following is not None:
         next_cursor = cursors.encode(Cursor(request.user_id, query, window, following), secret)
-    months = {utc_month(row.authorized_at) for row in page}
-    found = overrides.of_months(request.user_id, months) if months else {}
-    return Page(merge(page, found), next_cursor)
+    return Page(merge(page, overridden()), next_cursor)
 
 
 def _start(request: ListRequest, secret: str, now: datetime) -> tuple[Window, Position]:

@@ -4,7 +4,7 @@ of the transaction's authorized_at. Written only by the API; merged at read time
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from cassandra.cluster import Session
@@ -28,9 +28,17 @@ class CategoryOverrideRepository:
 
     def of_months(self, user_id: uuid.UUID, months: Iterable[str]) -> dict[OverrideKey, str]:
         """Every override of the user in these months (one partition each, read concurrently)."""
+        return self.of_months_async(user_id, months)()
+
+    def of_months_async(self, user_id: uuid.UUID, months: Iterable[str]) -> Callable[[], dict[OverrideKey, str]]:
+        """Starts those reads now; the returned function waits for them (so a caller can read
+        the transactions meanwhile)."""
         futures = [self.session.execute_async(self._of_month, (user_id, month)) for month in sorted(set(months))]
-        found: dict[OverrideKey, str] = {}
-        for future in futures:
-            for row in future.result():
-                found[(row.partner_id, row.transaction_id)] = row.category
-        return found
+
+        def result() -> dict[OverrideKey, str]:
+            found: dict[OverrideKey, str] = {}
+            for future in futures:
+                for row in future.result():
+                    found[(row.partner_id, row.transaction_id)] = row.category
+            return found
+        return result
