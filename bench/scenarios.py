@@ -15,7 +15,7 @@ import requests
 from bench import loadgen
 from bench.data import BenchUser
 from bench.measure import MemorySampler, consumer_rate, ingest_depth, purge_ingest, raw_rate
-from bench.stack import Stack
+from bench.stack import THREADS, WORKERS, Stack
 from bench.traffic import WebhookSpec, in_process, in_process_async
 from devtools.processes import free_port, start_gunicorn
 
@@ -41,7 +41,7 @@ def ingest(stack: Stack, seconds: float, spec: WebhookSpec) -> Result:
     tally = in_process("webhooks", spec, stack.url("ingest"), mode="closed", rate=WEBHOOK_CONNECTIONS,
                        seconds=seconds).outcome
     purge_ingest(stack)
-    baseline_app = start_gunicorn("ingest", stack.settings, stack.log_dir, workers=2, threads=8,
+    baseline_app = start_gunicorn("ingest", stack.settings, stack.log_dir, workers=WORKERS, threads=THREADS,
                                   app_path="bench.baseline:ingest()")
     try:
         assert baseline_app.url is not None

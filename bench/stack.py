@@ -27,6 +27,9 @@ from service.storage.migrations import migrate
 from service.storage.session import connect, shutdown
 
 BENCH_KEYSPACE = "tally_bench"
+# gunicorn settings of both instances (and of the ingest baseline): see README, Benchmarks.
+WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))
 
 
 @dataclass
@@ -100,7 +103,7 @@ def bench_stack(log_dir: Path, quick: bool, say: Callable[[str], None]) -> Itera
         stack.processes["bank-sim"] = bank
         runtime.repository(PartnerRepository).set_api(partner_id, bank.url, "bench-token")
         for instance in ("ingest", "api"):
-            stack.processes[instance] = start_gunicorn(instance, settings, log_dir, workers=2, threads=8,
+            stack.processes[instance] = start_gunicorn(instance, settings, log_dir, workers=WORKERS, threads=THREADS,
                                                        PROMETHEUS_MULTIPROC_DIR=str(log_dir / f"prom-{instance}"),
                                                        TALLY_METRICS_PORT=str(free_port()))
         yield stack
