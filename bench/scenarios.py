@@ -115,7 +115,7 @@ def burst(stack: Stack, spec: WebhookSpec, login_users: list[BenchUser], *, seco
     consumers run with the spout at `spout` rows/s each during the burst (their CPU goes to
     webhooks and logins first), and are restarted uncapped when it ends, as an operator would
     open the spout again; the drain time is measured from then."""
-    idle_seconds = max(8.0, min(seconds, 20))
+    idle_seconds = seconds  # as many samples as during the burst: p99s of equal weight
     idle = in_process("logins", login_users, stack.url("api"), rate=login_rate, seconds=idle_seconds).outcome
     _restart_consumers(stack, spout)
     with MemorySampler(stack) as memory:

@@ -86,9 +86,11 @@ FIELDS: dict[str, Field] = {
     "demo_partner_secret": Field("TALLY_DEMO_PARTNER_SECRET", DEMO_PARTNER_SECRET, "signing secret "
                                  "`scripts/dev up` gives the demo partner"),
     # Consumers
-    "consumer_prefetch": Field("TALLY_CONSUMER_PREFETCH", 64, "messages a consumer holds unacked "
-                               "(must be >= the batch size)", int),
-    "consumer_batch_size": Field("TALLY_CONSUMER_BATCH_SIZE", 32, "messages written per batch", int),
+    "consumer_prefetch": Field("TALLY_CONSUMER_PREFETCH", 40, "messages a consumer holds unacked "
+                               "(must be >= the batch size; the next batches wait there while one is written)", int),
+    "consumer_batch_size": Field("TALLY_CONSUMER_BATCH_SIZE", 10, "messages (of up to 100 transactions) written "
+                                 "per batch: larger ones write no faster here but delay every row in them "
+                                 "(bench: freshness p99 5.0 s at 32, 1.2 s at 8)", int),
     "consumer_batch_wait_ms": Field("TALLY_CONSUMER_BATCH_WAIT_MS", 100, "longest wait for a batch to "
                                     "fill", int),
     "consumer_max_rows_per_second": Field("TALLY_CONSUMER_MAX_ROWS_PER_SECOND", 0, "rows/s cap per "
