@@ -46,10 +46,11 @@ def summarise(folded: list[Path], top: int = 25) -> str:
 
 def record(pids: list[int], seconds: float, out: Path) -> list[Path]:
     files = [out / f"{pid}.folded" for pid in pids]
-    runs = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", str(int(seconds)),
-                              "-r", "200", "--gil", "--nonblocking", "-f", "raw", "-o", str(path)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid, path in zip(pids, files,
-                                                                                                        strict=True)]
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    runs = [subprocess.Popen([py_spy, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200", "--gil",
+                              "--nonblocking", "-f", "raw", "-o", str(path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid, path in zip(pids, files, strict=True)]
     for run in runs:
         run.wait()
     return [f for f in files if f.exists()]

@@ -7,7 +7,7 @@ import secrets as random_secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cassandra.cluster import Session
 
@@ -43,6 +43,8 @@ class PartnerRepository:
             "SELECT partner_id, display_name, api_base_url, api_token, enabled FROM partners WHERE partner_id = ?")
         self._secrets = session.prepare(
             "SELECT secret_id, created_at, secret FROM partner_secrets WHERE partner_id = ?")
+        self._newest_secret = session.prepare(
+            "SELECT created_at FROM partner_secrets WHERE partner_id = ? LIMIT 1")
         self._insert = session.prepare(
             "INSERT INTO partners (partner_id, display_name, api_base_url, api_token, enabled, created_at) "
             "VALUES (?, ?, ?, ?, true, ?) IF NOT EXISTS")
@@ -78,7 +80,16 @@ class PartnerRepository:
         return True
 
     def add_secret(self, partner_id: str, secret: str) -> Secret:
-        created = Secret(random_secrets.token_hex(4), datetime.now(UTC).replace(microsecond=0), secret)
+        """Adds a secret that sorts first ("newest"), even when the previous one was added in the
+        same millisecond (Cassandra's timestamp precision): `retire-secret --all-but-newest` must
+        never keep an older secret instead of the one just rotated in."""
+        now = datetime.now(UTC)
+        created_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        newest = self.session.execute(self._newest_secret, (partner_id,)).one()
+        if newest is not None:
+            previous = newest.created_at.replace(tzinfo=UTC)
+            created_at = max(created_at, previous + timedelta(milliseconds=1))
+        created = Secret(random_secrets.token_hex(4), created_at, secret)
         self.session.execute(self._add_secret, (partner_id, created.created_at, created.secret_id, secret))
         return created
 
