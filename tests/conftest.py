@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cassandra.cluster import Session
+from cassandra.cluster import NoHostAvailable, Session
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from service.bootstrap import Runtime
 from service.broker.management import Management
@@ -54,9 +55,16 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
                         pytrace=False)
         yield settings
     finally:
-        admin.execute(f"DROP KEYSPACE IF EXISTS {settings.keyspace}", timeout=60)
+        _drop_keyspace(admin, settings.keyspace)
         shutdown(admin)
         Management(settings).delete_vhost()
+
+
+@retry(retry=retry_if_exception_type(NoHostAvailable), stop=stop_after_delay(90), wait=wait_fixed(1), reraise=True)
+def _drop_keyspace(admin: Session, keyspace: str) -> None:
+    """Retried while the admin session reconnects: after a disruptive test paused Cassandra,
+    its pool comes back on the driver's own reconnection schedule (seconds after the server)."""
+    admin.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
 
 
 @pytest.fixture(scope="session")

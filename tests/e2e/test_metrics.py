@@ -9,28 +9,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from service.bootstrap import Runtime
 from service.broker.publisher import PublisherPool
 from service.broker.topology import INGEST
 from service.settings import Settings
 from tests.support import webhooks
+from tests.support.metrics import scrape, total
 from tests.support.simulators import TEST_MERCHANT_KEY, start_merchant_sim
 from tests.support.stack import AppProcess, free_port, start_consumer, start_gunicorn, wait_until
 from tests.support.stored import rows_by_id
 from tests.support.users import linked_user
 from tests.support.webhooks import BankPartner, transaction
-
-
-def scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
-def total(samples: dict, name: str, **labels: str) -> float:  # type: ignore[type-arg]
-    return sum(v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls))
 
 
 @pytest.fixture(scope="module")
