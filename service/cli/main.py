@@ -41,6 +41,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tally {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        unreachable = unreachable_service(exc)
+        if unreachable is None:
+            raise
+        print(f"tally {args.command}: {unreachable}", file=sys.stderr)
+        return 3
+
+
+def unreachable_service(exc: BaseException) -> str | None:
+    """Cassandra or RabbitMQ not answering, wherever a command met it: one line saying what to
+    start, instead of the driver's traceback. Matched by name: importing either client here would
+    slow every `tally --help`."""
+    kind = f"{type(exc).__module__}.{type(exc).__name__}"
+    if kind == "cassandra.cluster.NoHostAvailable":
+        return (f"cannot reach Cassandra: {exc}. Start the local node with scripts/cassandra start "
+                "(or scripts/dev up), or point CASSANDRA_HOSTS at a cluster.")
+    if kind == "kombu.exceptions.OperationalError":
+        return (f"cannot reach RabbitMQ: {exc}. Start it with scripts/rabbitmq start (or scripts/dev up), "
+                "or point AMQP_URL at a broker.")
+    return None
 
 
 if __name__ == "__main__":
