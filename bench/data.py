@@ -4,6 +4,7 @@ rows loaded with raw concurrent inserts (the figures measure Tally, not this loa
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -82,7 +83,14 @@ def bulk_load(settings: Settings, partner_id: str, users: Sequence[BenchUser], r
     loaders = [subprocess.Popen([sys.executable, "-m", "bench.data", handle.name, partner_id, str(start),
                                  str(min(rows, start + share)), str(days)], env=settings_env(settings))
                for start in range(0, rows, share)]
-    if any(loader.wait(timeout=3600) for loader in loaders):
+    try:
+        failed = [loader.wait(timeout=3600) for loader in loaders]
+    finally:  # interrupted (Ctrl-C, a timeout): no loader outlives the run
+        for loader in loaders:
+            if loader.poll() is None:
+                loader.kill()
+        os.unlink(handle.name)
+    if any(failed):
         raise RuntimeError("a bulk loader failed (see its stderr above)")
     return time.monotonic() - started
 

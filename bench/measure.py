@@ -4,6 +4,7 @@ queue draining, peak memory."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -85,11 +86,17 @@ def raw_rate(stack: Stack, users: Sequence[BenchUser], rows: int, processes: int
     runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(processes)]
     results = []
-    for run in runs:
-        out, err = run.communicate(timeout=600)
-        if run.returncode != 0:
-            raise RuntimeError(f"the raw-driver baseline failed: {err.strip()[-2000:]}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        for run in runs:
+            out, err = run.communicate(timeout=600)
+            if run.returncode != 0:
+                raise RuntimeError(f"the raw-driver baseline failed: {err.strip()[-2000:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:  # interrupted or failed: no writer outlives the run
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+        os.unlink(handle.name)
     seconds = max(r["seconds"] for r in results)
     total = sum(r["rows"] for r in results)
     return {"rows": total, "seconds": round(seconds, 2), "rows_per_second": round(total / seconds, 1)}

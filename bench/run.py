@@ -19,7 +19,7 @@ from bench import scenarios
 from bench.data import BenchUser, bulk_load, create_users
 from bench.measure import consumer_rate, publish_direct, rows_written, wait_rows
 from bench.scenarios import Result
-from bench.stack import Stack, bench_stack, machine, settle
+from bench.stack import Stack, bench_stack, cpu_probe_ms, cpu_times, machine, settle, steal_percent
 from bench.traffic import WebhookSpec
 from service import logs
 
@@ -83,9 +83,15 @@ def run(selected: list[str], quick: bool, say: Callable[[str], None] = print) ->
                           probe=create_users(stack.runtime, stack.partner_id, 1, "probe")[0])
         say("starting two consumers and warming the merchant cache")
         stack.start_consumers(2)
-        _warm(stack, session.users)
+        _warm(stack, session.users, 2000 if quick else 5000)
         for phase in (_ingest, _scaling, _burst, _freshness):
+            before, first = cpu_times(), len(session.results)
             phase(session)
+            steal = steal_percent(before, cpu_times())
+            for result in session.results[first:]:
+                result.raw["cpu_steal_percent_during_phase"] = steal
+            if len(session.results) > first:
+                say(f"CPU steal during {', '.join(r.scenario for r in session.results[first:])}: {steal} %")
         versions = _versions(stack)
         settings = {k: v for k, v in dataclasses.asdict(stack.settings).items()
                     if "secret" not in k and "password" not in k and "key" not in k}
@@ -108,23 +114,28 @@ def _scaling(s: Session) -> None:
     if not s.wanted & {"read-scaling", "write", "write-scaling", "freshness"}:
         return
     plan, stack = s.plan, s.stack
-    s.loaded = _load(stack, (s.users, s.readers), plan.rows_1x, 0, s.say)
+    s.loaded = _load(s, plan.rows_1x, 0)
     tokens = _tokens(stack, s.readers)
     read_1x = scenarios.read(stack, tokens, plan.read_seconds) if "read-scaling" in s.wanted else None
-    s.say(f"write: consumers vs raw driver over {plan.write_rows:,} rows")
+    probe_1x = cpu_probe_ms()
+    s.say(f"write: consumers vs raw driver over {plan.write_rows:,} rows (CPU probe {probe_1x} ms)")
     result, s.capacity = scenarios.write(stack, s.users, plan.write_rows)
+    result.raw["cpu_probe_ms"] = probe_1x
     if "write" in s.wanted:
         s.results.append(result)
     if not s.wanted & {"read-scaling", "write-scaling"}:
         return
-    s.loaded = _load(stack, (s.users, s.readers), plan.rows_10x, s.loaded, s.say)
+    s.loaded = _load(s, plan.rows_10x, s.loaded)
     if read_1x is not None:
         s.results.append(scenarios.read_scaling(read_1x, scenarios.read(stack, tokens, plan.read_seconds),
                                                 plan.rows_1x, plan.rows_10x))
     if "write-scaling" in s.wanted:
-        s.say("write-scaling: consumers with 10× the rows stored")
-        s.results.append(scenarios.write_scaling(s.capacity, consumer_rate(stack, s.users, plan.write_rows),
-                                                 plan.rows_1x, plan.rows_10x))
+        probe_10x = cpu_probe_ms()
+        s.say(f"write-scaling: consumers with 10× the rows stored (CPU probe {probe_10x} ms, {probe_1x} ms at 1×)")
+        scaling = scenarios.write_scaling(s.capacity, consumer_rate(stack, s.users, plan.write_rows),
+                                          plan.rows_1x, plan.rows_10x)
+        scaling.raw.update(cpu_probe_ms_at_1x=probe_1x, cpu_probe_ms_at_10x=probe_10x)
+        s.results.append(scaling)
 
 
 def _burst(s: Session) -> None:
@@ -132,7 +143,7 @@ def _burst(s: Session) -> None:
         return
     s.say(f"burst: {s.plan.burst_seconds:.0f} s at 50 webhooks/s, logins during it, memory; spout "
           f"{s.plan.burst_cap} rows/s per consumer")
-    settle(s.stack.settings, s.say)
+    _settle(s)
     burst = scenarios.burst(s.stack, s.spec, s.login_users, seconds=s.plan.burst_seconds,
                             login_rate=s.plan.login_rate, spout=s.plan.burst_cap)
     s.results.extend(r for r in burst if r.scenario in s.wanted)
@@ -148,26 +159,31 @@ def _freshness(s: Session) -> None:
                                          s.plan.freshness_seconds))
 
 
-def _warm(stack: Stack, users: list[BenchUser]) -> None:
+def _warm(stack: Stack, users: list[BenchUser], rows: int) -> None:
     before = rows_written(stack)
-    publish_direct(stack, users, 5000)
-    wait_rows(stack, before + 5000, timeout=300)
+    publish_direct(stack, users, rows)
+    wait_rows(stack, before + rows, timeout=300)
 
 
-def _load(stack: Stack, groups: tuple[list[BenchUser], list[BenchUser]], total: int, loaded: int,
-          say: Callable[[str], None]) -> int:
+def _load(s: Session, total: int, loaded: int) -> int:
     """Brings the stored transactions up to `total`: the readers' 30 days first, the rest spread
     over the data users' last 60 days."""
-    users, readers = groups
     if loaded == 0:
-        seconds = bulk_load(stack.settings, stack.partner_id, readers, 6000, days=30)
+        seconds = bulk_load(s.stack.settings, s.stack.partner_id, s.readers, 6000, days=30)
         loaded = 6000
-        say(f"loaded 6,000 rows for the readers in {seconds:.1f} s")
-    seconds = bulk_load(stack.settings, stack.partner_id, users, total - loaded, days=60)
-    say(f"loaded {total - loaded:,} rows in {seconds:.1f} s ({(total - loaded) / seconds:,.0f} rows/s); "
-        f"{total:,} stored")
-    settle(stack.settings, say)
+        s.say(f"loaded 6,000 rows for the readers in {seconds:.1f} s")
+    seconds = bulk_load(s.stack.settings, s.stack.partner_id, s.users, total - loaded, days=60)
+    s.say(f"loaded {total - loaded:,} rows in {seconds:.1f} s ({(total - loaded) / seconds:,.0f} rows/s); "
+          f"{total:,} stored")
+    _settle(s)
     return total
+
+
+def _settle(s: Session) -> None:
+    """Flush and wait for compactions before a measurement; --quick skips it (its loads are
+    small, and it must stay under three minutes)."""
+    if not s.plan.quick:
+        settle(s.stack.settings, s.say)
 
 
 def _tokens(stack: Stack, users: list[BenchUser]) -> list[str]:
@@ -203,6 +219,12 @@ def _write_json(results: list[Result], plan: Plan, started_at: datetime, duratio
 
 
 def table(results: list[Result]) -> str:
-    rows = [("scenario", "figure", "target", "met"), ("---", "---", "---", "---")]
-    rows += [(r.scenario, r.figure, r.target, {True: "yes", False: "NO", None: "—"}[r.met]) for r in results]
+    rows = [("scenario", "figure", "target", "met", "CPU steal"), ("---", "---", "---", "---", "---")]
+    rows += [(r.scenario, r.figure, r.target, {True: "yes", False: "NO", None: "—"}[r.met], _steal(r))
+             for r in results]
     return "\n".join(f"| {' | '.join(row)} |" for row in rows)
+
+
+def _steal(result: Result) -> str:
+    steal = result.raw.get("cpu_steal_percent_during_phase")
+    return "—" if steal is None else f"{steal} %"

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -122,15 +123,18 @@ def resume(process: AppProcess) -> None:
 
 
 def settle(settings: Settings, say: Callable[[str], None], timeout: float = 300) -> float:
-    """After a bulk load: flush the keyspace's memtables and wait until no compaction is
-    pending, so a measurement does not share the disk and CPU with the load's aftermath.
-    Uses the local node's nodetool (scripts/cassandra); an external cluster just gets 10 s."""
+    """After a bulk load: flush the keyspace's memtables, write the dirty pages back to disk
+    (the load's commit log is hundreds of MB; its writeback stalled reads for a minute in one
+    run) and wait until no compaction is pending, so a measurement does not share the disk and
+    CPU with the load's aftermath. Uses the local node's nodetool (scripts/cassandra); an
+    external cluster just gets 10 s."""
     started = time.monotonic()
     tool = [str(ROOT / "scripts" / "cassandra"), "nodetool"]
     if settings.cassandra_hosts not in ("127.0.0.1", "localhost") or os.environ.get("CASSANDRA_HOSTS"):
         time.sleep(10)
         return time.monotonic() - started
     subprocess.run([*tool, "flush", settings.keyspace], check=True, capture_output=True, timeout=timeout)
+    os.sync()
     while time.monotonic() - started < timeout:
         stats = subprocess.run([*tool, "compactionstats"], check=True, capture_output=True, text=True, timeout=60)
         pending = re.search(r"pending tasks:?\s+(\d+)", stats.stdout)
@@ -151,6 +155,38 @@ def peak_rss_mib(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU time so far, in clock ticks: user nice system idle iowait irq softirq steal."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def steal_percent(before: list[int], after: list[int]) -> float:
+    """Share of the machine's CPU time the hypervisor gave to others between two readings: on
+    these shared machines a phase with much steal measured a slower machine."""
+    total = sum(after) - sum(before)
+    return round(100 * (after[7] - before[7]) / total, 1) if total > 0 else 0.0
+
+
+CPU_PROBE = """
+import time
+best = float("inf")
+for _ in range(REPEATS):
+    started = time.perf_counter()
+    sum(i * i for i in range(1_000_000))
+    best = min(best, time.perf_counter() - started)
+print(best)
+"""
+
+
+def cpu_probe_ms(repeats: int = 5) -> float:
+    """The best of `repeats` timings of one fixed pure-Python workload (about 60 ms on a quiet
+    machine), in a fresh interpreter so that no thread of the harness holds its GIL: how fast
+    this shared machine is right now. Two phases of one run compare fairly only if it is close."""
+    out = subprocess.run([sys.executable, "-c", CPU_PROBE.replace("REPEATS", str(repeats))],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return round(float(out) * 1000, 1)
 
 
 def machine() -> dict[str, object]:

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Starts its own ingest and api instances, two consumers and the simulators, with "
                     "keyspace and vhost tally_bench (dropped at start). Prints a table and writes "
                     "bench/results/<time>.json. --quick: 10k/100k rows, about 3 minutes; a full run "
-                    "(100k/1M rows) takes about 15 minutes.")
+                    "(100k/1M rows) takes about 21 minutes.")
     parser.add_argument("scenario", nargs="*", metavar="SCENARIO",
                         help=f"any of {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="small data sets and short runs")
