@@ -4,7 +4,7 @@ rows loaded with raw concurrent inserts (the figures measure Tally, not this loa
 
 from __future__ import annotations
 
-import os
+import contextlib
 import random
 import subprocess
 import sys
@@ -12,7 +12,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -71,25 +71,39 @@ class Transactions:
         return self.generator.batch(cards, count, now - timedelta(minutes=5), now, now)
 
 
+@contextlib.contextmanager
+def users_file(users: Sequence[BenchUser]) -> Iterator[str]:
+    """The users as `user_id account card` lines in a temporary file that helper processes read;
+    removed when the block ends."""
+    with tempfile.NamedTemporaryFile("w", suffix=".users") as handle:
+        handle.write("\n".join(f"{u.user_id} {u.account} {u.card}" for u in users))
+        handle.flush()
+        yield handle.name
+
+
+@contextlib.contextmanager
+def reaped(processes: list[subprocess.Popen[Any]]) -> Iterator[list[subprocess.Popen[Any]]]:
+    """Helper processes that never outlive the block (an interrupt, a timeout, a failure)."""
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+
+
 def bulk_load(settings: Settings, partner_id: str, users: Sequence[BenchUser], rows: int, *, days: int,
               processes: int = 2) -> float:
     """Inserts `rows` transactions spread over `days` days and the users into both tables with
     raw concurrent prepared inserts, in `processes` loader processes (the Python driver tops out
     near 2,500 statements/s per process); returns the seconds it took."""
-    with tempfile.NamedTemporaryFile("w", suffix=".users", delete=False) as handle:
-        handle.write("\n".join(f"{u.user_id} {u.account} {u.card}" for u in users))
     share = -(-rows // processes)
-    started = time.monotonic()
-    loaders = [subprocess.Popen([sys.executable, "-m", "bench.data", handle.name, partner_id, str(start),
-                                 str(min(rows, start + share)), str(days)], env=settings_env(settings))
-               for start in range(0, rows, share)]
-    try:
-        failed = [loader.wait(timeout=3600) for loader in loaders]
-    finally:  # interrupted (Ctrl-C, a timeout): no loader outlives the run
-        for loader in loaders:
-            if loader.poll() is None:
-                loader.kill()
-        os.unlink(handle.name)
+    with users_file(users) as path:
+        started = time.monotonic()
+        with reaped([subprocess.Popen([sys.executable, "-m", "bench.data", path, partner_id, str(start),
+                                       str(min(rows, start + share)), str(days)], env=settings_env(settings))
+                     for start in range(0, rows, share)]) as loaders:
+            failed = [loader.wait(timeout=3600) for loader in loaders]
     if any(failed):
         raise RuntimeError("a bulk loader failed (see its stderr above)")
     return time.monotonic() - started
@@ -127,8 +141,8 @@ def _load_range(session: Session, partner_id: str, users: list[list[str]], span:
 
 
 if __name__ == "__main__":  # one loader process of bulk_load
-    users_file, partner, first, last, days = sys.argv[1:6]
-    with open(users_file) as lines:
+    users_path, partner, first, last, days = sys.argv[1:6]
+    with open(users_path) as lines:
         loader_users = [line.split() for line in lines.read().splitlines() if line.strip()]
     loader_settings = Settings.from_env()
     loader_session = connect(loader_settings, keyspace=loader_settings.keyspace, slow_query_log=False)

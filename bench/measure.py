@@ -4,10 +4,8 @@ queue draining, peak memory."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -19,7 +17,7 @@ import requests
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.data import BenchUser, Transactions
+from bench.data import BenchUser, Transactions, reaped, users_file
 from bench.stack import Stack, pause, peak_rss_mib, resume
 from devtools.processes import settings_env
 from service.broker.topology import INGEST, queue
@@ -78,25 +76,18 @@ def consumer_rate(stack: Stack, users: Sequence[BenchUser], rows: int) -> dict[s
 
 def raw_rate(stack: Stack, users: Sequence[BenchUser], rows: int, processes: int = 2) -> dict[str, float]:
     """The same statements by plain driver code in `processes` processes started together."""
-    with tempfile.NamedTemporaryFile("w", suffix=".users", delete=False) as handle:
-        handle.write("\n".join(f"{u.user_id} {u.account} {u.card}" for u in users))
-    env = settings_env(stack.settings)
-    argv = [sys.executable, "-m", "bench.raw_writer", "--rows", str(rows // processes), "--users", handle.name,
-            "--partner", stack.partner_id]
-    runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(processes)]
     results = []
-    try:
-        for run in runs:
-            out, err = run.communicate(timeout=600)
-            if run.returncode != 0:
-                raise RuntimeError(f"the raw-driver baseline failed: {err.strip()[-2000:]}")
-            results.append(json.loads(out.strip().splitlines()[-1]))
-    finally:  # interrupted or failed: no writer outlives the run
-        for run in runs:
-            if run.poll() is None:
-                run.kill()
-        os.unlink(handle.name)
+    with users_file(users) as path:
+        argv = [sys.executable, "-m", "bench.raw_writer", "--rows", str(rows // processes), "--users", path,
+                "--partner", stack.partner_id]
+        env = settings_env(stack.settings)
+        with reaped([subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(processes)]) as runs:
+            for run in runs:
+                out, err = run.communicate(timeout=600)
+                if run.returncode != 0:
+                    raise RuntimeError(f"the raw-driver baseline failed: {err.strip()[-2000:]}")
+                results.append(json.loads(out.strip().splitlines()[-1]))
     seconds = max(r["seconds"] for r in results)
     total = sum(r["rows"] for r in results)
     return {"rows": total, "seconds": round(seconds, 2), "rows_per_second": round(total / seconds, 1)}
