@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -54,6 +55,14 @@ class AppProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    @property
+    def port(self) -> int:
+        """The port `url` names (every HTTP process this module starts has one)."""
+        port = urlsplit(self.url or "").port
+        if port is None:
+            raise ValueError(f"{self.name} has no URL with a port: {self.url!r}")
+        return port
 
     def alive(self) -> bool:
         return self.process.poll() is None

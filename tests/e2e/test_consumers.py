@@ -70,7 +70,7 @@ def test_two_consumers_racing_keep_the_status_order(
         ingest: AppProcess, consumers: list[AppProcess], partner: BankPartner, runtime: Runtime, session,  # type: ignore[no-untyped-def]
         test_settings: Settings) -> None:
     owner = linked_user(runtime, partner.partner_id)
-    ports = [int(str(app.url).rsplit(":", 1)[1]) for app in consumers]
+    ports = [app.port for app in consumers]
     before = acked(ports, topology.INGEST)
     expected = {}
     for _ in range(10):

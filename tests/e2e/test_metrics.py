@@ -36,7 +36,7 @@ def instrumented(test_settings: Settings, log_dir: Path, tmp_path_factory: pytes
         apps[instance] = (start_gunicorn(instance, settings, log_dir, PROMETHEUS_MULTIPROC_DIR=str(multiproc),
                                          TALLY_METRICS_PORT=str(port)), port)
     consumer = start_consumer(settings.replace(slow_query_ms=1), log_dir, "metrics")
-    apps["consumer"] = (consumer, int(consumer.url.rsplit(":", 1)[1]))
+    apps["consumer"] = (consumer, consumer.port)
     yield apps
     for app, _ in apps.values():
         app.stop()

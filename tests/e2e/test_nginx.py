@@ -43,11 +43,6 @@ def nginx(var: Path, ingest_port: int, api_port: int) -> Iterator[str]:
         assert stopped.returncode == 0, stopped.stderr
 
 
-def _port(app: AppProcess) -> int:
-    assert app.url
-    return int(urlsplit(app.url).port or 0)
-
-
 @pytest.fixture(scope="module")
 def api_behind_proxy(test_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     """An api instance configured as in production behind nginx (one trusted hop), with its own
@@ -65,7 +60,7 @@ def proxy_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def proxy(ingest: AppProcess, api_behind_proxy: AppProcess, proxy_var: Path) -> Iterator[str]:
-    with nginx(proxy_var, _port(ingest), _port(api_behind_proxy)) as url:
+    with nginx(proxy_var, ingest.port, api_behind_proxy.port) as url:
         yield url
 
 
@@ -115,12 +110,12 @@ def test_signed_webhook_through_nginx_is_accepted_with_nginx_request_id(
     assert [m.headers["request_id"] for m in drain(test_settings, INGEST)] == [request_id]
     logged = access_log(proxy_var, request_id)
     assert (logged["method"], logged["status"], logged["partner_id"]) == ("POST", 202, partner.partner_id)
-    assert logged["upstream"] == f"127.0.0.1:{_port(ingest)}"
+    assert logged["upstream"] == f"127.0.0.1:{ingest.port}"
 
 
 def test_everything_but_hook_goes_to_api(proxy: str, proxy_var: Path, api_behind_proxy: AppProcess,
                                          ingest: AppProcess) -> None:
-    api_addr, ingest_addr = f"127.0.0.1:{_port(api_behind_proxy)}", f"127.0.0.1:{_port(ingest)}"
+    api_addr, ingest_addr = f"127.0.0.1:{api_behind_proxy.port}", f"127.0.0.1:{ingest.port}"
     for path in ("/livez", "/readyz"):
         response = requests.get(f"{proxy}{path}", timeout=10)
         assert response.status_code == 200, response.text
