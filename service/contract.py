@@ -8,6 +8,11 @@ several times faster than a pydantic model here: the webhook's hot path, see ben
 the rules that relate fields to each other or to the request follow in one Python pass. A
 body that fails is examined again transaction by transaction, so that every invalid
 transaction is named, not only the first.
+
+Whatever it accepts the consumers can store: the body is UTF-8 throughout, every instant lies
+between 1970 and a day from now (so it converts to UTC and to a Cassandra timestamp), and each
+transaction is kept as the exact JSON slice the partner sent (`transaction_payloads`), never
+re-encoded by a parser with other limits.
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ from msgspec import Meta
 MAX_TRANSACTIONS = 100
 MAX_DETAILS = 200
 FUTURE_TOLERANCE = timedelta(days=1)
+# A version time (`updated_at`) from the future would win over every later correction until
+# that moment passed: no more than the signature timestamps' own tolerance.
+VERSION_TOLERANCE = timedelta(minutes=5)
+# Card transactions before the Unix epoch do not exist; below it, write timestamps and some
+# zone conversions (year 1 at +14:00) overflow.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 
 Instant = Annotated[datetime, Meta(tz=True)]  # an RFC 3339 string with its zone, never a number
 
@@ -55,6 +66,9 @@ class Transaction(msgspec.Struct, frozen=True):
     merchant: Merchant
     settled_at: Instant | None = None
     description: Annotated[str, Meta(max_length=256)] | None = None
+    # When the bank produced this version: optional. Within one status the latest version wins
+    # by this time when it is given, else by when Tally first saw the webhook (docs/api.md).
+    updated_at: Instant | None = None
 
     @property
     def amount_decimal(self) -> Decimal:
@@ -68,13 +82,21 @@ class Transaction(msgspec.Struct, frozen=True):
     def settled_utc(self) -> datetime | None:
         return self.settled_at.astimezone(UTC) if self.settled_at else None
 
+    @property
+    def updated_utc(self) -> datetime | None:
+        return self.updated_at.astimezone(UTC) if self.updated_at else None
+
 
 class Body(msgspec.Struct):
     transactions: Annotated[list[Transaction], Meta(min_length=1, max_length=MAX_TRANSACTIONS)]
 
 
+class _RawBody(msgspec.Struct):
+    transactions: list[msgspec.Raw]
+
+
 _BODY = msgspec.json.Decoder(Body)
-_ANY = msgspec.json.Decoder()
+_RAW_BODY = msgspec.json.Decoder(_RawBody)
 _TRANSACTION = msgspec.json.Decoder(Transaction)
 
 
@@ -92,35 +114,67 @@ class InvalidBody(ValueError):
 
 def parse_body(raw: bytes | str) -> list[Transaction]:
     """Parses and checks a webhook body; the whole request is valid or it raises."""
+    _check_utf8(raw)
     try:
-        transactions = _BODY.decode(raw).transactions
-    except msgspec.ValidationError:
-        raise InvalidBody(_structure_problems(raw)) from None
-    except msgspec.DecodeError as exc:
-        raise BodyNotJson(f"the body is not valid JSON: {exc}") from None
+        transactions = _decode_body(raw)
+    except RecursionError:
+        raise BodyNotJson("the body is nested too deeply") from None
     details = _inconsistencies(transactions)
     if details:
         raise InvalidBody(details)
     return transactions
 
 
+def _decode_body(raw: bytes | str) -> list[Transaction]:
+    try:
+        return _BODY.decode(raw).transactions
+    except msgspec.ValidationError:
+        raise InvalidBody(_structure_problems(raw)) from None
+    except msgspec.DecodeError as exc:
+        raise BodyNotJson(f"the body is not valid JSON: {exc}") from None
+
+
 def parse_transaction(raw: bytes | str) -> Transaction:
     """One transaction's JSON (held transactions, bank list pages); raises InvalidBody."""
     try:
+        _check_utf8(raw)
         transaction = _TRANSACTION.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, BodyNotJson) as exc:
         raise InvalidBody([_detail(None, exc)]) from None
+    except RecursionError:
+        raise InvalidBody([{"index": None, "field": "", "message": "nested too deeply"}]) from None
     details = _inconsistencies([transaction])
     if details:
         raise InvalidBody(details)
     return transaction
 
 
+def transaction_payloads(raw: bytes | str) -> list[str]:
+    """Each transaction of a body `parse_body` accepted, as the exact JSON text the partner sent
+    (unknown fields kept), in order. Never re-encoded: a number or a string Python's json module
+    would refuse or change (over 4,300 digits, 1e999999) stays as it came."""
+    return [bytes(item).decode() for item in _RAW_BODY.decode(raw).transactions]
+
+
+def _check_utf8(raw: bytes | str) -> None:
+    """msgspec does not check the bytes of strings it skips (unknown fields): a body must be
+    UTF-8 throughout, or its held payload could not be stored as text."""
+    if isinstance(raw, bytes | bytearray | memoryview):
+        try:
+            bytes(raw).decode()
+        except UnicodeDecodeError as exc:
+            raise BodyNotJson(f"the body is not UTF-8 (byte {exc.start})") from None
+
+
 def _structure_problems(raw: bytes | str) -> list[dict[str, Any]]:
-    """Every transaction that breaks a format rule, each with its first problem."""
-    document = _ANY.decode(raw)
-    items = document.get("transactions") if isinstance(document, dict) else None
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_TRANSACTIONS:
+    """Every transaction that breaks a format rule, each with its first problem. Each is
+    checked on its own JSON slice, so a value no decoder can hold (a 5,000-digit number)
+    is named by its index and field like any other."""
+    try:
+        items = _RAW_BODY.decode(raw).transactions
+    except msgspec.ValidationError:
+        items = None
+    if items is None or not 1 <= len(items) <= MAX_TRANSACTIONS:
         try:
             _BODY.decode(raw)
         except msgspec.ValidationError as exc:
@@ -128,7 +182,7 @@ def _structure_problems(raw: bytes | str) -> list[dict[str, Any]]:
     details = []
     for index, item in enumerate(items or []):
         try:
-            msgspec.convert(item, Transaction)
+            _TRANSACTION.decode(item)
         except msgspec.ValidationError as exc:
             details.append(_detail(index, exc))
     return details[:MAX_DETAILS] or [{"index": None, "field": "transactions", "message": "invalid"}]
@@ -154,7 +208,10 @@ def _detail(index: int | None, exc: Exception) -> dict[str, Any]:
 def _inconsistencies(transactions: list[Transaction]) -> list[dict[str, Any]]:
     """The rules between fields: currency and its scale, settled_at, the future bound, unique ids."""
     units_of = minor_units()
-    latest = (datetime.now(UTC) + FUTURE_TOLERANCE).timestamp()
+    now = datetime.now(UTC)
+    bounds = {"authorized_at": (now + FUTURE_TOLERANCE, "more than 1 day in the future"),
+              "settled_at": (now + FUTURE_TOLERANCE, "more than 1 day in the future"),
+              "updated_at": (now + VERSION_TOLERANCE, "more than 5 minutes in the future")}
     seen: set[str] = set()
     details: list[dict[str, Any]] = []
 
@@ -171,8 +228,14 @@ def _inconsistencies(transactions: list[Transaction]) -> list[dict[str, Any]]:
             problem(index, "settled_at", "required when status is settled")
         elif t.status != "settled" and t.settled_at is not None:
             problem(index, "settled_at", f"must be null or absent when status is {t.status}")
-        if t.authorized_at.timestamp() > latest:
-            problem(index, "authorized_at", "more than 1 day in the future")
+        for name, (highest, too_late) in bounds.items():
+            moment = getattr(t, name)
+            if moment is None:
+                continue
+            if moment < EARLIEST:
+                problem(index, name, f"before {EARLIEST.date().isoformat()}")
+            elif moment > highest:
+                problem(index, name, too_late)
         if t.transaction_id in seen:
             problem(index, "transaction_id", f"{t.transaction_id} appears more than once in this request")
         seen.add(t.transaction_id)
