@@ -12,14 +12,13 @@ from datetime import UTC, datetime
 
 from kombu import Message
 
-from cassandra import DriverException, RequestExecutionException
-from consumers.worker import BatchWorker, DeadLetter, Held, QueueSpec, Undecodable
+from consumers.worker import BatchWorker, DeadLetter, Held, QueueSpec, Undecodable, Verdict
 from service import metrics
 from service.broker.topology import ENRICH
 from service.classification.categories import MERCHANT_API, SOURCE_CONFIDENCE
 from service.classification.merchant_api import MerchantLookupClient
 from service.pipeline.enrichment import EnrichItem, decode
-from service.repositories.transactions import CategoryUpdate, TransactionRepository, WriteFailed
+from service.repositories.transactions import CategoryUpdate, TransactionRepository
 from service.settings import Settings
 
 log = logging.getLogger("tally.enrich")
@@ -66,8 +65,10 @@ class EnrichWorker(BatchWorker):
             raise MerchantApiUnavailable(f"{len(result.unanswered)} merchant(s) unanswered")
         return {}
 
-    def is_transient(self, exc: BaseException) -> bool:
-        return isinstance(exc, (MerchantApiUnavailable, WriteFailed, DriverException, RequestExecutionException))
+    def verdict(self, exc: BaseException) -> tuple[Verdict, str]:
+        if isinstance(exc, MerchantApiUnavailable):
+            return Verdict.TRANSIENT, ""
+        return super().verdict(exc)
 
     def storage_ready(self) -> bool:
         return self._ready()

@@ -1,28 +1,38 @@
 """BatchWorker: the base every Tally consumer stands on. It owns the AMQP side — prefetch,
 batching by size and time, acks, explicit dead-lettering, the storage-outage protocol,
-reconnects, the rows/s cap, SIGTERM — so a worker implements only `decode` and `handle`.
+reconnects, the rows/s cap, SIGTERM — so a worker implements only `decode`, `handle` and
+`verdict`.
 
-Rules it keeps (DESIGN.md §2, shared/notes/practice-research.md §1.6):
+Rules it keeps (docs/design.md, "Reliability"):
 - prefetch ≥ batch size, or a batch never fills; a batch is flushed when full or when its
   oldest message has waited TALLY_CONSUMER_BATCH_WAIT_MS.
 - A message is acked only after `handle` returned, i.e. after Cassandra accepted the write.
-- A message that can never succeed is published to `tally.dead` (with a confirm, headers
-  `x-tally-reason`, `x-tally-error`, `x-tally-queue`) and only then acked: never dropped,
-  never redelivered in a loop.
-- Storage down (a transient error from `handle`): the batch is retried in place with
-  backoff; after TALLY_CONSUMER_HOLD_SECONDS (below the broker's consumer_timeout) the
-  channels are closed, which requeues every unacked message, and consuming stops until
-  `storage_ready()` answers again. One outage costs each message one delivery count.
+- A failure is PERMANENT only when it is known to be (an undecodable body, a disabled partner,
+  a value the database refuses): that message alone is published to `tally.dead` (with a
+  confirm, headers `x-tally-reason`, `x-tally-error`, `x-tally-queue`) and only then acked.
+- A TRANSIENT failure (the database or the broker unavailable: crashed, restarting, paused,
+  unreachable) dead-letters nothing: the batch is retried in place with backoff; after
+  TALLY_CONSUMER_HOLD_SECONDS (below the broker's consumer_timeout) the channels are closed,
+  which requeues every unacked message, and consuming stops until `storage_ready()` answers
+  again. One outage costs each message one delivery count.
+- Any other failure is UNKNOWN (a bug): the batch is split so the others go through, and the
+  failing message is handed back to the broker (requeued) while storage answers; the quorum
+  queue's delivery limit dead-letters it (reason `delivery_limit`) if it never succeeds.
 - After a reconnect the old delivery tags are void: held messages are forgotten (the
   broker redelivers them), never acked on the new channel.
+
+Why not kombu's ConsumerMixin: it acks or rejects one message per callback, while this base
+holds many deliveries across callbacks to write them as one batch, stops consuming without
+disconnecting during an outage, and services heartbeats while it waits; those need the loop.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,9 +40,11 @@ from typing import Any
 from kombu import Connection, Consumer, Message
 
 from service import metrics
-from service.broker.publisher import ConfirmingPublisher
+from service.broker.publisher import ConfirmingPublisher, PublishError
 from service.broker.topology import DEAD, queue
+from service.repositories.transactions import WriteFailed
 from service.settings import Settings
+from service.storage.failures import refused_value, unavailable
 
 log = logging.getLogger("tally.consumer")
 MAX_WAIT_SECONDS = 5.0
@@ -66,13 +78,29 @@ class DeadLetter:
     error: str
 
 
+@dataclass(frozen=True)
+class Requeue:
+    """Hand the message back to the broker (its delivery count grows toward the limit)."""
+
+    error: str
+
+
+Settlement = DeadLetter | Requeue
+
+
+class Verdict(enum.Enum):
+    TRANSIENT = "transient"  # storage or broker unavailable: hold, retry, requeue; never dead
+    PERMANENT = "permanent"  # this message can never succeed: dead-letter it with a reason
+    UNKNOWN = "unknown"      # not known to be either: requeue it, the delivery limit decides
+
+
 class Undecodable(ValueError):
     """Raised by `decode`: the message can never be processed (dead-lettered as decode_error)."""
 
 
 class BatchWorker:
     """Subclasses set `queues` (preference order) and implement `decode`, `handle`,
-    `is_transient` and `storage_ready`."""
+    `verdict` and `storage_ready`; `tick` runs now and then between batches."""
 
     queues: Sequence[QueueSpec] = ()
     name = "worker"
@@ -101,15 +129,25 @@ class BatchWorker:
         raise NotImplementedError
 
     def handle(self, batch: list[Held]) -> dict[int, DeadLetter]:
-        """Processes a batch; returns the indexes that must be dead-lettered. Raises a
-        transient error (see is_transient) to have the whole batch retried."""
+        """Processes a batch; returns the indexes that must be dead-lettered. Raises to have
+        the failure judged by `verdict`."""
         raise NotImplementedError
 
-    def is_transient(self, exc: BaseException) -> bool:
-        return False
+    def verdict(self, exc: BaseException) -> tuple[Verdict, str]:
+        """What a failure of `handle` means, and the dead-letter reason when PERMANENT. This
+        judges the infrastructure (Cassandra, the broker, the network); workers add their own."""
+        failures = exc.failures if isinstance(exc, WriteFailed) else [exc]
+        if failures and all(refused_value(f) for f in failures):
+            return Verdict.PERMANENT, "refused_by_database"
+        if any(unavailable(f) or isinstance(f, (PublishError, *self._broker_errors)) for f in failures):
+            return Verdict.TRANSIENT, ""
+        return Verdict.UNKNOWN, ""
 
     def storage_ready(self) -> bool:
         return True
+
+    def tick(self) -> None:
+        """Called between batches (at least every second while connected): periodic work."""
 
     # -- the loop ----------------------------------------------------------------------------
     def ready(self) -> tuple[bool, str]:
@@ -148,6 +186,7 @@ class BatchWorker:
                 self._while_paused(conn)
                 continue
             self._pump(conn, self._next_wakeup())
+            self.tick()
             if self._hold_started is not None:
                 if time.monotonic() >= self._retry_at:
                     self._flush(conn)
@@ -244,23 +283,21 @@ class BatchWorker:
         if not batch:
             return
         started = time.monotonic()
-        dead: dict[int, DeadLetter] = {}
+        settled: dict[int, Settlement] = {}
         decodable: list[tuple[int, Held]] = []
         for i, held in enumerate(batch):
             if held.undecodable is not None:
-                dead[i] = DeadLetter("decode_error", held.undecodable)
+                settled[i] = DeadLetter("decode_error", held.undecodable)
             else:
                 decodable.append((i, held))
         try:
-            for j, letter in self._handle_isolating([h for _, h in decodable]).items():
-                dead[decodable[j][0]] = letter
-        except Exception as exc:
-            if not self.is_transient(exc):
-                raise
+            for j, settlement in self._handle_isolating([h for _, h in decodable]).items():
+                settled[decodable[j][0]] = settlement
+        except Exception as exc:  # noqa: BLE001 - only transient failures leave _handle_isolating
             self._hold(exc)
             return
         try:
-            self._settle(batch, dead)
+            self._settle(batch, settled)
         except Exception as exc:  # noqa: BLE001 - the dead-letter publish was not confirmed
             log.warning("dead-lettering failed; the batch will be retried", extra={"error": str(exc)})
             self._hold(exc)
@@ -268,46 +305,69 @@ class BatchWorker:
         metrics.BATCH_SECONDS.observe(time.monotonic() - started)
         metrics.CASSANDRA_AVAILABLE.set(1)
         self._hold_started, self._backoff = None, 0.5
-        self._throttle(conn, batch, dead, started)
+        self._throttle(conn, batch, settled, started)
 
-    def _handle_isolating(self, batch: list[Held]) -> dict[int, DeadLetter]:
-        """`handle`; if it fails for a reason that is not transient, each message is tried
-        alone so one poison message cannot block the others."""
+    def _handle_isolating(self, batch: list[Held]) -> dict[int, Settlement]:
+        """`handle`. A TRANSIENT failure is raised (the whole batch is held). Otherwise each
+        message is tried alone, so one bad message cannot block the others: alone, a PERMANENT
+        failure dead-letters it, an UNKNOWN one requeues it while storage answers."""
         if not batch:
             return {}
         try:
-            return self.handle(batch)
+            return dict(self.handle(batch))
         except Exception as exc:
-            if self.is_transient(exc):
+            verdict, reason = self.verdict(exc)
+            if verdict is Verdict.TRANSIENT:
                 raise
             if len(batch) == 1:
-                log.exception("message failed", extra={"worker": self.name})
-                return {0: DeadLetter("processing_error", f"{type(exc).__name__}: {exc}")}
-        dead: dict[int, DeadLetter] = {}
+                return {0: self._single_failure(batch[0], exc, verdict, reason)}
+        settled: dict[int, Settlement] = {}
         for i, held in enumerate(batch):
-            for letter in self._handle_isolating([held]).values():
-                dead[i] = letter
-        return dead
+            for settlement in self._handle_isolating([held]).values():
+                settled[i] = settlement
+        return settled
 
-    def _settle(self, batch: list[Held], dead: dict[int, DeadLetter]) -> None:
-        for i, letter in dead.items():
-            self._dead_letter(batch[i], letter)
+    def _single_failure(self, held: Held, exc: Exception, verdict: Verdict, reason: str) -> Settlement:
+        error = f"{type(exc).__name__}: {exc}"
+        if verdict is Verdict.PERMANENT:
+            return DeadLetter(reason or "processing_error", error)
+        if not self.storage_ready():
+            raise exc  # an unclassified failure while storage is down: the outage explains it
+        first = not (held.message.delivery_info or {}).get("redelivered")
+        log.warning("message failed; handing it back to the broker (its delivery limit dead-letters it if it "
+                    "never succeeds)", exc_info=first, extra={"worker": self.name, "queue": held.queue,
+                                                              "error": error[:300]})
+        return Requeue(error)
+
+    def _settle(self, batch: list[Held], settled: Mapping[int, Settlement]) -> None:
+        for i, settlement in settled.items():
+            if isinstance(settlement, DeadLetter):
+                self._dead_letter(batch[i], settlement)
         for i, held in enumerate(batch):
-            held.message.ack()
-            metrics.MESSAGES.labels(held.queue, "dead" if i in dead else "acked").inc()
+            if isinstance(settled.get(i), Requeue):
+                held.message.requeue()
+                metrics.MESSAGES.labels(held.queue, "requeued").inc()
+            else:
+                held.message.ack()
+                metrics.MESSAGES.labels(held.queue, "dead" if i in settled else "acked").inc()
         done = {id(h) for h in batch}
         self._held = [h for h in self._held if id(h) not in done]
         self._oldest = time.monotonic() if self._held else None
 
     def _dead_letter(self, held: Held, letter: DeadLetter) -> None:
-        if self._dead_publisher is None:
-            self._dead_publisher = ConfirmingPublisher(self.settings)
         message = held.message
-        headers = dict(message.headers or {})
-        headers.update({"x-tally-reason": letter.reason, "x-tally-error": letter.error[:500],
-                        "x-tally-queue": held.queue, "x-tally-dead-at": datetime.now(UTC).isoformat()})
         body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
         message_id = message.properties.get("message_id") or f"dead-{id(message)}"
+        self.dead_letter(body, dict(message.headers or {}), letter, queue_name=held.queue, message_id=message_id)
+
+    def dead_letter(self, body: bytes, headers: dict[str, Any], letter: DeadLetter, *, queue_name: str,
+                    message_id: str) -> None:
+        """Publishes `body` to tally.dead with the reason, and waits for the broker's confirm
+        (raises otherwise). Workers call it for a part of a message (a held row)."""
+        if self._dead_publisher is None:
+            self._dead_publisher = ConfirmingPublisher(self.settings)
+        headers = {**headers, "x-tally-reason": letter.reason, "x-tally-error": letter.error[:500],
+                   "x-tally-queue": queue_name, "x-tally-dead-at": datetime.now(UTC).isoformat()}
         try:
             self._dead_publisher.publish(body, DEAD, message_id=message_id, headers=headers)
         except Exception:
@@ -315,18 +375,19 @@ class BatchWorker:
             raise
         metrics.DEAD_LETTERS.labels(letter.reason).inc()
         log.warning("dead-lettered", extra={"reason": letter.reason, "error": letter.error[:300],
-                                            "queue": held.queue, "message_id": message_id})
+                                            "queue": queue_name, "message_id": message_id})
 
     def _close_dead_publisher(self) -> None:
         if self._dead_publisher is not None:
             self._dead_publisher.close()
             self._dead_publisher = None
 
-    def _throttle(self, conn: Connection, batch: list[Held], dead: dict[int, DeadLetter], started: float) -> None:
+    def _throttle(self, conn: Connection, batch: list[Held], settled: Mapping[int, Settlement],
+                  started: float) -> None:
         """The rows/s cap: after writing n rows, the batch must have taken n / cap seconds."""
         if self.max_rows_per_second <= 0:
             return
-        rows = sum(h.rows for i, h in enumerate(batch) if i not in dead)
+        rows = sum(h.rows for i, h in enumerate(batch) if i not in settled)
         owed = rows / self.max_rows_per_second - (time.monotonic() - started)
         if owed > 0:
             self._service(conn, owed)

@@ -11,13 +11,17 @@ from typing import Any
 
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, ResponseFuture, Session
-from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 from cassandra.query import _clean_column_name
 
 from cassandra import ConsistencyLevel
 from service.settings import Settings
 
 log = logging.getLogger("tally.cassandra")
+# The driver's default reconnection backs off to 10 minutes, so a node back after a crash of a
+# few minutes stayed unused (consumers paused, the api answering 503) for minutes more. Capped
+# at 10 s: one connection attempt per client and down host every 10 s is cheap for a node.
+RECONNECTION = ExponentialReconnectionPolicy(base_delay=0.5, max_delay=10.0)
 
 
 def connect(settings: Settings, keyspace: str | None = None, slow_query_log: bool = True) -> Session:
@@ -40,6 +44,7 @@ def connect(settings: Settings, keyspace: str | None = None, slow_query_log: boo
         protocol_version=5,
         auth_provider=auth,
         connect_timeout=5,
+        reconnection_policy=RECONNECTION,
     )
     session = cluster.connect(keyspace)
     if slow_query_log and settings.slow_query_ms > 0:

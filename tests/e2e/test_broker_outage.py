@@ -5,8 +5,6 @@ every transaction is in tally.ingest."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -20,16 +18,10 @@ from service.repositories.partners import PartnerRepository
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.queues import body_bytes, drain
+from tests.support.servers import rabbitmqctl
 from tests.support.simulators import TEST_SIGNING_SECRET, ledger_ids, start_bank_sim
 from tests.support.stack import AppProcess, wait_until
 from tests.support.webhooks import BankPartner, transaction
-
-
-def rabbitmqctl(*args: str) -> None:
-    if not shutil.which("rabbitmqctl"):
-        pytest.fail("this test stops the local RabbitMQ node (scripts/rabbitmq start); rabbitmqctl is missing",
-                    pytrace=False)
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
 
 
 @pytest.mark.disruptive

@@ -3,9 +3,6 @@ hold, requeue and pause; once Cassandra resumes, the backlog lands and nothing i
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -17,23 +14,13 @@ from service.broker.topology import DEAD, INGEST
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.queues import drain, ready_count
-from tests.support.stack import ROOT, AppProcess, running, start_consumer, wait_until
+from tests.support.servers import cassandra_paused
+from tests.support.stack import AppProcess, running, start_consumer, wait_until
 from tests.support.stored import rows_by_id
 from tests.support.users import linked_user
 from tests.support.webhooks import BankPartner, transaction
 
 BROKER_CONSUMER_TIMEOUT = 60  # rabbitmq/rabbitmq.conf
-
-
-def cassandra_pid() -> int:
-    pidfile = Path(os.environ.get("TALLY_VAR", ROOT / "var")) / "run" / "cassandra.pid"
-    if pidfile.exists():
-        return int(pidfile.read_text())
-    found = subprocess.run(["pgrep", "-f", "CassandraDaemon"], capture_output=True, text=True).stdout.split()
-    if not found:
-        pytest.fail("this test pauses the local Cassandra node (scripts/cassandra start); none is running",
-                    pytrace=False)
-    return int(found[0])
 
 
 def _send_like_a_bank(ingest: AppProcess, partner: BankPartner, batch: list[dict]) -> int:  # type: ignore[type-arg]
@@ -62,10 +49,8 @@ def test_backlog_lands_after_cassandra_paused_past_consumer_timeout(
         wait_until(lambda: len(rows_by_id(session, partner.partner_id, [t["transaction_id"] for t in before])) == 50)
 
         batches = [[transaction(account_number=owner.account_number) for _ in range(100)] for _ in range(8)]
-        pid = cassandra_pid()
-        os.kill(pid, signal.SIGSTOP)
-        paused_at = time.monotonic()
-        try:
+        with cassandra_paused():
+            paused_at = time.monotonic()
             statuses: list[int] = []
             senders = [threading.Thread(target=lambda b=b: statuses.append(_send_like_a_bank(ingest, partner, b)))
                        for b in batches]
@@ -75,8 +60,6 @@ def test_backlog_lands_after_cassandra_paused_past_consumer_timeout(
                 s.join()
             assert statuses == [202] * len(batches)  # ingestion goes on without the database
             time.sleep(max(0.0, BROKER_CONSUMER_TIMEOUT + 20 - (time.monotonic() - paused_at)))
-        finally:
-            os.kill(pid, signal.SIGCONT)
         wait_until(lambda: runtime.check_cassandra()[0], timeout=60, message="Cassandra answering again")
 
         ids = [t["transaction_id"] for b in batches for t in b]
