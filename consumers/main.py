@@ -21,7 +21,9 @@ from service.pipeline.classify import ClassificationStep, LocalLayers
 from service.pipeline.enrichment import EnrichmentSink, WithMerchantLookup
 from service.pipeline.processor import TransactionPipeline
 from service.repositories.accounts import AccountRepository
+from service.repositories.first_seen import FirstSeenRepository
 from service.repositories.held import HeldRepository
+from service.repositories.link_outbox import LinkOutboxRepository
 from service.repositories.merchants import MerchantRepository
 from service.repositories.partners import CachedPartners, PartnerRepository
 from service.repositories.rules import UserRuleRepository
@@ -49,6 +51,8 @@ def build_pipeline(rt: Runtime) -> TransactionPipeline:
         held=rt.singleton(HeldRepository, lambda: HeldRepository(rt.session, rt.settings.held_ttl_days)),
         rules=rt.repository(UserRuleRepository),
         transactions=rt.repository(TransactionRepository),
+        sightings=rt.singleton(FirstSeenRepository, lambda: FirstSeenRepository(
+            rt.session, rt.settings.webhook_id_ttl_days)),
         classifier=classifier, enrich_later=enrich_later)
 
 
@@ -58,7 +62,10 @@ def run_transactions(settings: Settings, name: str) -> None:
     def build() -> BatchWorker:
         partners = CachedPartners(rt.repository(PartnerRepository), settings.partner_cache_seconds)
         ack_delay = float(os.environ.get("TALLY_TEST_ACK_DELAY_SECONDS", "0")) if settings.env == "test" else 0.0
-        return TransactionWorker(settings, build_pipeline(rt), partners, lambda: rt.check_cassandra()[0], ack_delay)
+        return TransactionWorker(settings, build_pipeline(rt), partners,
+                                 storage_probe=lambda: rt.check_cassandra()[0],
+                                 outbox=rt.repository(LinkOutboxRepository), publishers=rt.publishers,
+                                 ack_delay=ack_delay)
 
     _run(rt, f"consumer-{name}", build)
 

@@ -46,6 +46,7 @@ def _repositories(instance: str) -> tuple[type, ...]:
     """What each instance prepares at start-up (post_worker_init), not on a first request."""
     from service.repositories.accounts import AccountRepository
     from service.repositories.history import HistoryRepository
+    from service.repositories.link_outbox import LinkOutboxRepository
     from service.repositories.overrides import CategoryOverrideRepository
     from service.repositories.partners import PartnerRepository
     from service.repositories.ratelimits import LoginAttemptRepository
@@ -55,5 +56,6 @@ def _repositories(instance: str) -> tuple[type, ...]:
 
     ingest: tuple[type, ...] = (PartnerRepository,)
     api: tuple[type, ...] = (UserRepository, SessionRepository, LoginAttemptRepository, AccountRepository,
-                             PartnerRepository, HistoryRepository, CategoryOverrideRepository, UserRuleRepository)
+                             PartnerRepository, HistoryRepository, CategoryOverrideRepository, UserRuleRepository,
+                             LinkOutboxRepository)
     return {"ingest": ingest, "api": api, "all": ingest + api}[instance]

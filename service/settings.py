@@ -103,6 +103,11 @@ FIELDS: dict[str, Field] = {
                            "batch writes", int),
     "held_ttl_days": Field("TALLY_HELD_TTL_DAYS", 400, "how long transactions of unlinked accounts "
                            "are kept", int),
+    "link_sweep_seconds": Field("TALLY_LINK_SWEEP_SECONDS", 30.0, "how often each consumer republishes "
+                                "`account_linked` for links not drained within that time (the link outbox)", float),
+    "webhook_id_ttl_days": Field("TALLY_WEBHOOK_ID_TTL_DAYS", 7, "how long the first sight of a webhook-id is "
+                                 "kept: a bank's retry (or a replay) of an older version within it cannot "
+                                 "overwrite a newer one; keep it above the banks' longest retry schedule", int),
     "metrics_port": Field("TALLY_METRICS_PORT", 0, "internal port of /metrics (gunicorn) and of a consumer's "
                           "/livez, /readyz, /metrics; 0 = none", int),
     "metrics_addr": Field("TALLY_METRICS_ADDR", "127.0.0.1", "address that port binds (0.0.0.0 in a pod, so "
@@ -166,6 +171,8 @@ class Settings:
     consumer_hold_seconds: int
     consumer_nice: int
     held_ttl_days: int
+    link_sweep_seconds: float
+    webhook_id_ttl_days: int
     metrics_port: int
     metrics_addr: str
     merchant_api_url: str
@@ -249,7 +256,8 @@ class Settings:
              "must be >= TALLY_CONSUMER_BATCH_SIZE, or batches never fill"),
         ]
         positive = ("cassandra_port", "confirm_timeout", "max_body_bytes", "consumer_batch_size",
-                    "consumer_hold_seconds", "session_ttl_seconds", "merchant_concurrency")
+                    "consumer_hold_seconds", "session_ttl_seconds", "merchant_concurrency", "webhook_id_ttl_days",
+                    "link_sweep_seconds")
         checks += [(name, getattr(self, name) > 0, "must be positive") for name in positive]
         return [(name, why) for name, ok, why in checks if not ok]
 

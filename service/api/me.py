@@ -14,9 +14,9 @@ from service.api import parsing
 from service.api.bearer import current_user_id, require_user
 from service.banks.client import BankError, BankUnavailable, PartnerApiClient, UnknownLinkCode
 from service.bootstrap import Runtime, runtime
-from service.broker.publisher import PublishError
 from service.http.errors import ApiError
 from service.repositories.accounts import AccountRepository
+from service.repositories.link_outbox import LinkOutboxRepository
 from service.repositories.partners import PartnerRepository
 from service.repositories.users import UserRepository
 from service.users import profile as profiles
@@ -54,8 +54,8 @@ def link() -> ResponseReturnValue:
     given = parsing.body(LinkRequest)
     try:
         linked = link_with_code(rt.repository(PartnerRepository), _bank(rt), rt.repository(AccountRepository),
-                                rt.publishers, user_id=current_user_id(), partner_id=given.partner_id,
-                                link_code=given.link_code)
+                                rt.repository(LinkOutboxRepository), rt.publishers, user_id=current_user_id(),
+                                partner_id=given.partner_id, link_code=given.link_code)
     except UnknownPartner:
         raise parsing.invalid("partner_id", "no such partner, or it does not link accounts",
                               error="unknown_partner") from None
@@ -71,10 +71,6 @@ def link() -> ResponseReturnValue:
     except BankError as exc:
         log.warning("bank error", extra={"request_id": g.request_id, "error": str(exc)})
         raise ApiError(502, "the bank's answer could not be used; try again later", error="bank_error") from None
-    except PublishError:
-        raise ApiError(503, "the account is linked, but its earlier transactions could not be queued yet; "
-                       "link it again with a new code", error="unavailable",
-                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
     body = {"partner_id": linked.partner_id, "account_number": linked.account_number,
             "card_ids": sorted(linked.card_ids)}
     return jsonify(body), 201 if linked.created else 200

@@ -108,7 +108,7 @@ def reconcile_account(*, partner: Partner, account: str, first: date, last: date
     """The report, and the bank's transactions (for --repair)."""
     bank = bank_transactions(client, partner, account, first, last)
     stored = view.facts(partner.partner_id, bank)
-    held_ids = {h.transaction_id for h in held.of_account(partner.partner_id, account)}
+    held_ids = {h.transaction_id for page in held.of_account(partner.partner_id, account) for h in page}
     start = datetime.combine(first, datetime.min.time(), UTC)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
     in_range = view.stored_ids(partner.partner_id, account, start, end)

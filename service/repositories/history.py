@@ -18,7 +18,7 @@ from typing import Any
 
 from cassandra.cluster import ResponseFuture, Session
 
-from service.repositories.transactions import TransactionRow
+from service.repositories.transactions import Placement, TransactionRow, stored_date
 
 # Partitions read ahead of the one being consumed. A dense user fills a page from the first
 # partition and wastes at most this many small reads; a sparse user's 31 partitions cost
@@ -31,12 +31,6 @@ _COLUMNS = ("ts, partner_id, transaction_id, account_number, card_id, amount, cu
             "merchant_key, category, category_source, category_confidence")
 _TABLE = "transactions_by_user_day WHERE user_id = ? AND day = ?"
 
-
-@dataclass(frozen=True)
-class Located:
-    user_id: uuid.UUID
-    day: date
-    ts: datetime
 
 
 @dataclass(frozen=True)
@@ -106,13 +100,14 @@ class HistoryRepository:
             else:
                 yield self._range, (user_id, day, start, end)
 
-    def locate(self, partner_id: str, transaction_id: str) -> Located | None:
+    def locate(self, partner_id: str, transaction_id: str) -> Placement | None:
         row = self.session.execute(self._locate, (partner_id, transaction_id)).one()
         if row is None or row.user_id is None:
             return None
-        return Located(row.user_id, _date(row.day), row.ts.replace(tzinfo=UTC))
+        return Placement(row.user_id, stored_date(row.day), row.ts.replace(tzinfo=UTC))
 
-    def get(self, user_id: uuid.UUID, located: Located, partner_id: str, transaction_id: str) -> TransactionRow | None:
+    def get(self, user_id: uuid.UUID, located: Placement, partner_id: str,
+            transaction_id: str) -> TransactionRow | None:
         row = self.session.execute(self._one, (user_id, located.day, located.ts, partner_id, transaction_id)).one()
         return _row(user_id, row) if row is not None else None
 
@@ -139,11 +134,6 @@ class HistoryRepository:
         failures = [result for ok, result in results if not ok]
         if failures:
             raise failures[0]
-
-
-def _date(value: Any) -> date:
-    """The driver hands `date` columns over as cassandra.util.Date."""
-    return value.date() if hasattr(value, "date") and not isinstance(value, date) else value
 
 
 def _utc(value: datetime | None) -> datetime | None:

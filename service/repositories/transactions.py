@@ -2,15 +2,25 @@
 
 Every write is a blind, idempotent upsert. Arrival order is settled by write timestamps:
 
-    facts (status, amount, settled_at, …)  USING TIMESTAMP  status_rank   × 10^16 + received_at_µs
+    facts (status, amount, settled_at, …)  USING TIMESTAMP  status_rank   × 10^16 + version_at_µs
     category cells                          USING TIMESTAMP  source_rank   × 10^16 + decided_at_µs
 
 Cassandra keeps, per cell, the value with the highest timestamp. So a `pending` that arrives
 after its `settled` (or a redelivery of the `pending`) has a lower timestamp and changes
-nothing; within one status the later `received_at` wins; a duplicate rewrites equal cells.
+nothing; within one status the later *version* wins; a duplicate rewrites equal cells. A
+version's time is the bank's `updated_at` when it sends one, else when Tally first saw the
+webhook that carried it (`webhook_first_seen`), so a bank's late retry or a replayed capture of
+an older version cannot roll a newer one back, whatever the order it arrives in.
 Category cells follow their layer: a re-enrichment (merchant_api) beats an earlier mcc or
 keyword answer, and a redelivered message classified by a lower layer cannot undo it. 10^16 µs
-is 317 years, so received_at (µs since 1970) stays below one rank step until 2286.
+is 317 years, so version times (µs since 1970) stay below one rank step until 2286.
+
+One transaction is one row: its place — owner, day and clustering ts — is fixed by the first
+version stored (`placements` reads it from `transactions_by_id`), and later versions update
+that row even if they carry another `authorized_at` or arrive after the account moved to
+another user. (Two first versions with different `authorized_at` written by two consumers at
+the same instant could still make two rows; nothing short of a lightweight transaction per
+new row closes that, and banks do not change `authorized_at`.)
 No multi-partition batches: rows of one (user, day) go in one UNLOGGED batch (one mutation).
 """
 
@@ -20,7 +30,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +42,7 @@ from service.classification.categories import SOURCE_RANK
 STATUS_RANK = {"pending": 1, "settled": 2, "reversed": 3}
 RANK_UNIT = 10**16
 PARTITION_BATCH_ROWS = 40  # rows per UNLOGGED batch: ~25 KiB, under batch_size_warn_threshold
+PLACEMENT_READ_KEYS = 100  # transaction ids per multi-partition IN read (one request to one coordinator)
 
 
 FACTS_CQL = (
@@ -47,18 +58,25 @@ BY_ID_CQL = (
     "status, amount, currency, authorized_at, settled_at, received_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
 ACTIVITY_CQL = "UPDATE user_activity USING TIMESTAMP ? SET last_transaction_at = ? WHERE user_id = ?"
+PLACEMENT_CQL = ("SELECT transaction_id, user_id, day, ts FROM transactions_by_id "
+                 "WHERE partner_id = ? AND transaction_id IN ?")
 
 
 class WriteFailed(RuntimeError):
-    """Some statements of a write failed; the whole write is safe to retry (idempotent)."""
+    """Some statements of a write failed; the whole write is safe to retry (idempotent).
+    `failures` holds each statement's exception."""
+
+    def __init__(self, message: str, failures: Sequence[BaseException]) -> None:
+        super().__init__(message)
+        self.failures = list(failures)
 
 
 def micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def fact_timestamp(status: str, received_at: datetime) -> int:
-    return STATUS_RANK[status] * RANK_UNIT + micros(received_at)
+def fact_timestamp(status: str, version_at: datetime) -> int:
+    return STATUS_RANK[status] * RANK_UNIT + micros(version_at)
 
 
 def category_timestamp(source: str, decided_at: datetime) -> int:
@@ -87,10 +105,24 @@ class TransactionRow:
     category: str
     category_source: str
     category_confidence: float
+    version_at: datetime | None = None  # orders versions of one status; None: received_at
 
     @property
     def day(self) -> date:
         return self.authorized_at.date()
+
+    @property
+    def version_time(self) -> datetime:
+        return self.version_at or self.received_at
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a stored transaction lives: its owner and the key of its row."""
+
+    user_id: uuid.UUID
+    day: date
+    ts: datetime  # UTC, as stored (milliseconds)
 
 
 @dataclass(frozen=True)
@@ -107,6 +139,11 @@ class CategoryUpdate:
     confidence: float
 
 
+def stored_date(value: Any) -> date:
+    """The driver hands `date` columns over as cassandra.util.Date."""
+    return value.date() if hasattr(value, "date") and not isinstance(value, date) else value
+
+
 def _opt(value: Any) -> Any:
     """Absent optional values are left unset, never bound as null (no tombstones)."""
     return UNSET_VALUE if value is None else value
@@ -120,8 +157,25 @@ class TransactionRepository:
         self._category = session.prepare(CATEGORY_CQL)
         self._by_id = session.prepare(BY_ID_CQL)
         self._activity = session.prepare(ACTIVITY_CQL)
-        for statement in (self._facts, self._category, self._by_id, self._activity):
+        self._placement = session.prepare(PLACEMENT_CQL)
+        for statement in (self._facts, self._category, self._by_id, self._activity, self._placement):
             statement.is_idempotent = True
+
+    def placements(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Placement]:
+        """Where each (partner_id, transaction_id) already stored lives; absent keys are new."""
+        by_partner: dict[str, list[str]] = defaultdict(list)
+        for partner_id, transaction_id in set(keys):
+            by_partner[partner_id].append(transaction_id)
+        chunks = [(partner_id, ids[i:i + PLACEMENT_READ_KEYS])
+                  for partner_id, ids in by_partner.items() for i in range(0, len(ids), PLACEMENT_READ_KEYS)]
+        futures = [(partner_id, self.session.execute_async(self._placement, (partner_id, ids)))
+                   for partner_id, ids in chunks]
+        found = {}
+        for partner_id, future in futures:
+            for r in future.result():
+                place = Placement(r.user_id, stored_date(r.day), r.ts.replace(tzinfo=UTC))
+                found[(partner_id, r.transaction_id)] = place
+        return found
 
     def write(self, rows: Sequence[TransactionRow]) -> None:
         """Stores rows in both tables and moves each user's last_transaction_at (never back).
@@ -153,14 +207,14 @@ class TransactionRepository:
         failures = [result for ok, result in results if not ok]
         if failures:
             raise WriteFailed(f"{len(failures)} statement(s) failed, first: {type(failures[0]).__name__}: "
-                              f"{failures[0]}") from failures[0]
+                              f"{failures[0]}", failures) from failures[0]
 
     def _partition_batch(self, rows: Sequence[TransactionRow]) -> BatchStatement:
         batch = BatchStatement(batch_type=BatchType.UNLOGGED)
         batch.is_idempotent = True
         for row in rows:
             batch.add(self._facts, self._fact_values(row))
-            batch.add(self._category, self._category_values(row, row.received_at))
+            batch.add(self._category, self._category_values(row, row.version_time))
         return batch
 
     @staticmethod
@@ -169,7 +223,7 @@ class TransactionRepository:
                 row.card_id, row.amount, row.currency, row.status, row.authorized_at, _opt(row.settled_at),
                 row.received_at, row.merchant_name, _opt(row.merchant_mcc), _opt(row.merchant_city),
                 _opt(row.merchant_country), _opt(row.description), row.merchant_key,
-                fact_timestamp(row.status, row.received_at))
+                fact_timestamp(row.status, row.version_time))
 
     @staticmethod
     def _category_values(row: TransactionRow, decided_at: datetime) -> tuple[Any, ...]:
@@ -180,4 +234,4 @@ class TransactionRepository:
     def _by_id_values(row: TransactionRow) -> tuple[Any, ...]:
         return (row.partner_id, row.transaction_id, row.user_id, row.day, row.authorized_at, row.account_number,
                 row.status, row.amount, row.currency, row.authorized_at, _opt(row.settled_at), row.received_at,
-                fact_timestamp(row.status, row.received_at))
+                fact_timestamp(row.status, row.version_time))

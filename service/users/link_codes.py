@@ -9,6 +9,7 @@ import uuid
 from service.banks.client import PartnerApiClient
 from service.broker.publisher import PublisherPool
 from service.repositories.accounts import AccountRepository
+from service.repositories.link_outbox import LinkOutboxRepository
 from service.repositories.partners import PartnerRepository
 from service.users.linking import LinkResult, link_account
 
@@ -18,12 +19,13 @@ class UnknownPartner(LookupError):
 
 
 def link_with_code(partners: PartnerRepository, bank: PartnerApiClient, accounts: AccountRepository,
-                   publishers: PublisherPool, *, user_id: uuid.UUID, partner_id: str, link_code: str) -> LinkResult:
+                   outbox: LinkOutboxRepository, publishers: PublisherPool, *, user_id: uuid.UUID, partner_id: str,
+                   link_code: str) -> LinkResult:
     """Raises UnknownPartner; the bank client's UnknownLinkCode, BankUnavailable, BankError;
-    link_account's AccountTaken and PublishError."""
+    link_account's AccountTaken."""
     partner = partners.get(partner_id)
     if partner is None or not partner.enabled or not partner.api_base_url:
         raise UnknownPartner(partner_id)
     exchanged = bank.exchange_link_code(partner, link_code)
-    return link_account(accounts, publishers, user_id=user_id, partner_id=partner_id,
+    return link_account(accounts, outbox, publishers, user_id=user_id, partner_id=partner_id,
                         account_number=exchanged.account_number, card_ids=exchanged.card_ids)

@@ -1,16 +1,27 @@
 """Linking a bank account to a user: `tally link-account` and `POST /me/accounts` both call
-`link_account`. The link is written first (LWT claim), then `account_linked` is published to
-`tally.links` so a consumer drains the transactions held for the account (DESIGN.md §4)."""
+`link_account` (docs/api.md, "Linking").
+
+The order keeps held transactions from ever being stranded: (1) the link is recorded in the
+outbox, (2) the account is claimed (LWT), (3) `account_linked` is published to `tally.links`
+so a consumer drains the transactions held for the account. If (3) fails — the broker is down
+or a connection went stale — the link stands and the consumers' outbox sweep publishes the
+event again; if the process dies between (1) and (2), the outbox row only causes one harmless
+drain of whoever owns the account."""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from service.broker.publisher import PublisherPool
+from service.broker.publisher import PublisherPool, PublishError
 from service.broker.topology import LINKS
 from service.repositories.accounts import AccountRepository
+from service.repositories.link_outbox import LinkOutboxRepository
+
+log = logging.getLogger("tally.linking")
 
 
 class AccountTaken(Exception):
@@ -23,22 +34,49 @@ class LinkResult:
     account_number: str
     card_ids: frozenset[str]
     created: bool   # False: this user had it already (a repeat)
+    event_queued: bool = True  # False: the outbox sweep will publish account_linked
 
 
-def link_account(accounts: AccountRepository, publishers: PublisherPool, *, user_id: uuid.UUID, partner_id: str,
-                 account_number: str, card_ids: frozenset[str]) -> LinkResult:
-    """Raises AccountTaken, or PublishError when the event could not be queued (the link stays;
-    calling again republishes, and draining twice is harmless)."""
+def link_account(accounts: AccountRepository, outbox: LinkOutboxRepository, publishers: PublisherPool, *,
+                 user_id: uuid.UUID, partner_id: str, account_number: str, card_ids: frozenset[str]) -> LinkResult:
+    """Raises AccountTaken. A failed publish of the event does not fail the link (see above)."""
+    hour = outbox.add(partner_id, account_number, user_id, datetime.now(UTC))
     claim = accounts.claim(user_id, partner_id, account_number, card_ids)
     if claim.owner != user_id:
         raise AccountTaken(f"{partner_id}/{account_number}")
+    queued = True
+    try:
+        publish_linked(publishers, partner_id, account_number, user_id, hour)
+    except PublishError as exc:
+        queued = False
+        log.warning("account_linked not queued; the consumers' outbox sweep will publish it", extra={
+            "partner_id": partner_id, "account_number": account_number, "error": str(exc)})
+    return LinkResult(partner_id, account_number, card_ids, claim.created, queued)
+
+
+def publish_linked(publishers: PublisherPool, partner_id: str, account_number: str, user_id: uuid.UUID,
+                   hour: datetime) -> None:
+    """The `account_linked` event; `outbox_hour` lets the draining consumer mark the outbox row."""
     event = {"type": "account_linked", "partner_id": partner_id, "account_number": account_number,
-             "user_id": str(user_id)}
+             "user_id": str(user_id), "outbox_hour": hour.isoformat()}
     publishers.publish(json.dumps(event).encode(), LINKS, message_id=uuid.uuid4().hex,
                        headers={"partner_id": partner_id, "kind": "account_linked"})
-    return LinkResult(partner_id, account_number, card_ids, claim.created)
 
 
 def unlink_account(accounts: AccountRepository, user_id: uuid.UUID, partner_id: str, account_number: str) -> bool:
     """False when the user does not own the account."""
     return accounts.release(user_id, partner_id, account_number)
+
+
+def republish_pending(outbox: LinkOutboxRepository, publishers: PublisherPool, now: datetime,
+                      grace: timedelta) -> int:
+    """The outbox sweep: publishes `account_linked` again for every link not drained within
+    `grace` (its first publish failed, or its consumer died) nor republished within twice that.
+    Returns how many."""
+    due = outbox.due(now, older_than=grace, republish_after=2 * grace)
+    for link in due:
+        publish_linked(publishers, link.partner_id, link.account_number, link.user_id, link.hour)
+    outbox.mark_published(due, now)
+    if due:
+        log.info("account_linked republished from the outbox", extra={"links": len(due)})
+    return len(due)

@@ -7,15 +7,19 @@ import json
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from service.bootstrap import Runtime
 from service.broker.topology import LINKS
+from service.repositories.link_outbox import LinkOutboxRepository
 from service.repositories.partners import PartnerRepository, new_secret
 from service.settings import Settings
+from service.users.linking import republish_pending
 from tests.support.api import InProcessApi, in_process, new_session
 from tests.support.bank import SimulatedBank, start_simulated_bank
 from tests.support.queues import body_bytes, drain
@@ -54,7 +58,7 @@ def test_a_link_code_links_the_account_once_and_publishes_account_linked(
     assert body == {"partner_id": partner_id, "account_number": account, "card_ids": ["card-a", "card-b"]}
     events = [json.loads(body_bytes(m)) for m in drain(test_settings, LINKS)]
     assert {"type": "account_linked", "partner_id": partner_id, "account_number": account,
-            "user_id": str(user_id)} in events
+            "user_id": str(user_id)} in [{k: v for k, v in e.items() if k != "outbox_hour"} for e in events]
 
     again = _link(api, token, partner_id, bank.link_code(account, ["card-a", "card-b"]))
     assert again[0] == 200 and again[1]["account_number"] == account
@@ -127,3 +131,31 @@ def test_bank_failures_are_502_or_503_json(
     finally:
         requests.post(f"{bank.sim.url}/sim/config", json={"error_rate": 0.0}, timeout=5).raise_for_status()
     assert status == 503 and body["error"] == "bank_unavailable"
+
+
+def test_the_outbox_sweep_republishes_a_link_until_it_is_drained(
+        api: InProcessApi, bank: SimulatedBank, runtime: Runtime, test_settings: Settings) -> None:
+    """A link whose event was lost (written to the outbox, never drained) is published again by
+    the sweep, at most once per two grace periods, and never after a consumer drained it."""
+    outbox = runtime.repository(LinkOutboxRepository)
+    drain(test_settings, LINKS)
+    user_id, _, token = new_session(api)
+    account = _account()
+    assert _link(api, token, bank.partner.partner_id, bank.link_code(account))[0] == 201
+    drain(test_settings, LINKS)  # the event is lost
+
+    grace = timedelta(seconds=30)
+    later = datetime.now(UTC) + grace + timedelta(seconds=1)
+
+    def republished(at: datetime) -> list[dict[str, Any]]:
+        republish_pending(outbox, runtime.publishers, at, grace)
+        events = (json.loads(body_bytes(m)) for m in drain(test_settings, LINKS))
+        return [e for e in events if e["account_number"] == account]
+
+    first = republished(later)
+    assert len(first) == 1 and first[0]["user_id"] == str(user_id)
+    assert republished(later + grace) == []  # republished within two grace periods: not yet again
+    assert len(republished(later + 3 * grace)) == 1  # still not drained: again
+    outbox.mark_drained(datetime.fromisoformat(first[0]["outbox_hour"]), bank.partner.partner_id, account,
+                        datetime.now(UTC))
+    assert republished(later + 6 * grace) == []

@@ -15,16 +15,28 @@ from service.bootstrap import Runtime
 from service.pipeline.deliveries import Delivery, decode
 from service.pipeline.processor import TransactionPipeline
 from service.repositories.accounts import AccountRepository
-from service.repositories.held import HeldRepository
+from service.repositories.held import HeldRepository, HeldTransaction
 from service.repositories.users import UserRepository
 from tests.support.stored import rows_by_id, rows_of_user
 from tests.support.users import LinkedUser, linked_user, new_user
 from tests.support.webhooks import body, transaction
 
 
-def delivery(partner_id: str, txns: list[dict[str, Any]], received_at: datetime) -> Delivery:
-    return decode(body(txns), {"partner_id": partner_id, "received_at": received_at.isoformat(),
-                               "request_id": uuid.uuid4().hex})
+def delivery(partner_id: str, txns: list[dict[str, Any]], received_at: datetime,
+             webhook_id: str | None = None) -> Delivery:
+    headers = {"partner_id": partner_id, "received_at": received_at.isoformat(), "request_id": uuid.uuid4().hex}
+    if webhook_id:
+        headers["webhook-id"] = webhook_id
+    return decode(body(txns), headers)
+
+
+def held_rows(runtime: Runtime, partner_id: str, account: str) -> list[HeldTransaction]:
+    held = runtime.singleton(HeldRepository, lambda: HeldRepository(runtime.session))
+    return [h for page in held.of_account(partner_id, account) for h in page]
+
+
+def no_reject(held: HeldTransaction, why: str) -> None:
+    raise AssertionError(f"{held.transaction_id} rejected: {why}")
 
 
 @pytest.fixture
@@ -128,15 +140,14 @@ def test_unlinked_account_is_held_then_drained_after_linking(pipeline: Transacti
     txns = [transaction(account_number=account) for _ in range(5)]
     outcome = pipeline.process([delivery(partner.partner_id, txns, datetime.now(UTC))])
     assert len(outcome.parked) == 5 and outcome.written == []
-    held = runtime.singleton(HeldRepository, lambda: HeldRepository(session))
-    assert len(held.of_account(partner.partner_id, account)) == 5
+    assert len(held_rows(runtime, partner.partner_id, account)) == 5
 
     user_id, _, _ = new_user(runtime)
     runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
-    drained = pipeline.drain(partner.partner_id, account)
+    drained = pipeline.drain(partner.partner_id, account, no_reject)
 
     assert sorted(r.transaction_id for r in drained.written) == sorted(t["transaction_id"] for t in txns)
-    assert held.of_account(partner.partner_id, account) == []
+    assert held_rows(runtime, partner.partner_id, account) == []
     stored = rows_by_id(session, partner.partner_id, [t["transaction_id"] for t in txns])
     assert {r.user_id for r in stored.values()} == {user_id} and len(stored) == 5
 
@@ -165,7 +176,7 @@ def test_no_transaction_is_lost_when_the_link_lands_during_parking(runtime: Runt
                  linker: TransactionPipeline = linker) -> None:
             barrier.wait()
             runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
-            linker.drain(partner.partner_id, account)  # what the account_linked event triggers
+            linker.drain(partner.partner_id, account, no_reject)  # what the account_linked event triggers
 
         threads = [threading.Thread(target=consume), threading.Thread(target=link)]
         for t in threads:
@@ -175,5 +186,4 @@ def test_no_transaction_is_lost_when_the_link_lands_during_parking(runtime: Runt
 
     stored = rows_by_id(session, partner.partner_id, sent)
     assert len(stored) == rounds * per_round
-    held = runtime.singleton(HeldRepository, lambda: HeldRepository(session))
-    assert all(held.of_account(partner.partner_id, a) == [] for a in users)
+    assert all(held_rows(runtime, partner.partner_id, a) == [] for a in users)
