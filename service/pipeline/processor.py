@@ -24,6 +24,7 @@ dead-letters it with its reason, and removed; the rest of the account drains.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,10 +106,13 @@ class TransactionPipeline:
         placements = self._place(items)
         orphans = [item for item in items if placements[item.key] is None]
         parked = self._park(orphans) if orphans else []
-        for account in {item.account for item in orphans}:
+        by_account: dict[AccountKey, list[_Item]] = defaultdict(list)
+        for item in orphans:
+            by_account[item.account].append(item)
+        for account, waiting in by_account.items():
             owner = self.accounts.owner(*account, serial=True)  # linked while we were parking?
             if owner is not None:
-                for item in _anchors([i for i in orphans if i.account == account]).values():
+                for item in _anchors(waiting).values():
                     placements[item.key] = item.placed_with(owner)
         outcome = Outcome()
         outcome.written = self._write([item for item in items if placements[item.key] is not None], placements)
