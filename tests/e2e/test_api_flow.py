@@ -4,10 +4,8 @@ simulator as a real process, RabbitMQ and Cassandra."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,38 +16,14 @@ from service.broker.topology import INGEST
 from service.classification.categories import CATEGORY_SLUGS, SOURCE_RANK
 from service.repositories.accounts import AccountRepository
 from service.repositories.partners import PartnerRepository, new_secret
-from service.settings import Settings
 from tests.support import webhooks
 from tests.support.api import Answer, HttpApi, log_in, new_session
-from tests.support.bank import SimulatedBank, start_simulated_bank
+from tests.support.bank import SimulatedBank
 from tests.support.metrics import acked
-from tests.support.queues import drain
-from tests.support.stack import AppProcess, start_consumer, wait_until
+from tests.support.stack import AppProcess, wait_until
 from tests.support.stored import rows_by_id
 from tests.support.users import linked_user
 from tests.support.webhooks import BankPartner, transaction
-
-
-@pytest.fixture(scope="module")
-def consumers(test_settings: Settings, log_dir: Path) -> Iterator[list[AppProcess]]:
-    drain(test_settings, INGEST)
-    apps = [start_consumer(test_settings, log_dir, f"api-flow-{i}") for i in (1, 2)]
-    yield apps
-    for app in apps:
-        app.stop()
-
-
-@pytest.fixture(scope="module")
-def bank(runtime: Runtime, log_dir: Path, ingest: AppProcess) -> Iterator[SimulatedBank]:
-    simulated = start_simulated_bank(runtime, log_dir, webhook_url=f"{ingest.url}/hook/transaction")
-    yield simulated
-    simulated.sim.stop()
-
-
-@pytest.fixture(scope="module")
-def http(api: AppProcess) -> HttpApi:
-    assert api.url
-    return HttpApi(api.url)
 
 
 def listed(http: HttpApi, token: str, **params: Any) -> list[dict[str, Any]]:

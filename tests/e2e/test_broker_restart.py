@@ -5,7 +5,6 @@ account's held transactions, with no further request."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,12 @@ from service.repositories.held import HeldRepository
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.api import HttpApi, new_session
-from tests.support.bank import SimulatedBank, start_simulated_bank
+from tests.support.bank import SimulatedBank
 from tests.support.queues import drain
 from tests.support.servers import broker_stopped
 from tests.support.stack import AppProcess, running, start_consumer, wait_until
 from tests.support.stored import rows_by_id
 from tests.support.webhooks import transaction
-
-
-@pytest.fixture(scope="module")
-def bank(runtime: Runtime, log_dir: Path, ingest: AppProcess) -> Iterator[SimulatedBank]:
-    simulated = start_simulated_bank(runtime, log_dir, webhook_url=f"{ingest.url}/hook/transaction")
-    yield simulated
-    simulated.sim.stop()
 
 
 def _link(http: HttpApi, bank: SimulatedBank, token: str, account: str) -> int:

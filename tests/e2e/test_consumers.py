@@ -6,11 +6,9 @@ import json
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from kombu import Connection
 
 from service.bootstrap import Runtime
@@ -20,19 +18,10 @@ from service.settings import Settings
 from tests.support import webhooks
 from tests.support.metrics import acked
 from tests.support.queues import drain
-from tests.support.stack import BIN, AppProcess, settings_env, start_consumer, wait_until
+from tests.support.stack import BIN, AppProcess, settings_env, wait_until
 from tests.support.stored import rows_by_id, rows_of_user
 from tests.support.users import linked_user, new_user
 from tests.support.webhooks import BankPartner, transaction
-
-
-@pytest.fixture(scope="module")
-def consumers(test_settings: Settings, log_dir: Path) -> Iterator[list[AppProcess]]:
-    drain(test_settings, topology.INGEST)
-    apps = [start_consumer(test_settings, log_dir, f"e2e-{i}") for i in (1, 2)]
-    yield apps
-    for app in apps:
-        app.stop()
 
 
 def _tally(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

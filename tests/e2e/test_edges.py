@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,33 +19,11 @@ from service.repositories.held import HeldRepository
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.api import HttpApi, new_session
-from tests.support.bank import SimulatedBank, start_simulated_bank
-from tests.support.queues import drain, ready_count
-from tests.support.stack import AppProcess, start_consumer, wait_until
+from tests.support.bank import SimulatedBank
+from tests.support.queues import ready_count
+from tests.support.stack import AppProcess, wait_until
 from tests.support.stored import rows_by_id, rows_of_user
 from tests.support.webhooks import transaction
-
-
-@pytest.fixture(scope="module")
-def consumers(test_settings: Settings, log_dir: Path) -> Iterator[list[AppProcess]]:
-    drain(test_settings, INGEST)
-    apps = [start_consumer(test_settings, log_dir, f"edges-{i}") for i in (1, 2)]
-    yield apps
-    for app in apps:
-        app.stop()
-
-
-@pytest.fixture(scope="module")
-def bank(runtime: Runtime, log_dir: Path, ingest: AppProcess) -> Iterator[SimulatedBank]:
-    simulated = start_simulated_bank(runtime, log_dir, webhook_url=f"{ingest.url}/hook/transaction")
-    yield simulated
-    simulated.sim.stop()
-
-
-@pytest.fixture(scope="module")
-def http(api: AppProcess) -> HttpApi:
-    assert api.url
-    return HttpApi(api.url)
 
 
 def _link(http: HttpApi, bank: SimulatedBank, token: str, account: str) -> None:
