@@ -174,6 +174,8 @@ def _structure_problems(raw: bytes | str) -> list[dict[str, Any]]:
         items = _RAW_BODY.decode(raw).transactions
     except msgspec.ValidationError:
         items = None
+    except msgspec.DecodeError as exc:  # malformed after a part that already broke a rule
+        raise BodyNotJson(f"the body is not valid JSON: {exc}") from None
     if items is None or not 1 <= len(items) <= MAX_TRANSACTIONS:
         try:
             _BODY.decode(raw)
