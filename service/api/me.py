@@ -15,7 +15,7 @@ from service.api.bearer import current_user_id, require_user
 from service.banks.client import BankError, BankUnavailable, PartnerApiClient, UnknownLinkCode
 from service.bootstrap import Runtime, runtime
 from service.broker.publisher import PublishError
-from service.http.errors import ApiError
+from service.http.errors import ApiError, unavailable
 from service.repositories.accounts import AccountRepository
 from service.repositories.partners import PartnerRepository
 from service.repositories.users import UserRepository
@@ -65,9 +65,8 @@ def link() -> ResponseReturnValue:
     except AccountTaken:
         raise ApiError(409, "this account is linked to another user", error="account_taken") from None
     except BankUnavailable as exc:
-        log.warning("bank unavailable", extra={"request_id": g.request_id, "error": str(exc)})
-        raise ApiError(503, "the bank did not answer; ask it for a new link code and try again",
-                       error="bank_unavailable", headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+        raise unavailable("the bank did not answer; ask it for a new link code and try again",
+                          reason=f"bank unavailable: {exc}", error="bank_unavailable") from None
     except BankError as exc:
         log.warning("bank error", extra={"request_id": g.request_id, "error": str(exc)})
         raise ApiError(502, "the bank's answer could not be used; try again later", error="bank_error") from None

@@ -10,14 +10,32 @@ from functools import lru_cache
 from typing import Any
 
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, ResponseFuture, Session
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    NoHostAvailable,
+    ResponseFuture,
+    Session,
+    UnresolvableContactPoints,
+)
+from cassandra.connection import ConnectionBusy, ConnectionException
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import _clean_column_name
 
-from cassandra import ConsistencyLevel
+from cassandra import ConsistencyLevel, OperationTimedOut, RequestExecutionException
 from service.settings import Settings
 
 log = logging.getLogger("tally.cassandra")
+
+# The driver's errors that mean "Cassandra cannot answer now" (down, unreachable, paused,
+# restarting, overloaded, too few replicas), not "this request is wrong": a retry later may
+# succeed. RequestExecutionException covers the server's Unavailable, Read/WriteTimeout,
+# Read/WriteFailure, Overloaded and IsBootstrapping answers. InvalidRequest and the other
+# RequestValidationExceptions are left out: they are bugs, and stay 500.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    NoHostAvailable, OperationTimedOut, RequestExecutionException, ConnectionException, ConnectionBusy,
+    UnresolvableContactPoints)
 
 
 def connect(settings: Settings, keyspace: str | None = None, slow_query_log: bool = True) -> Session:
