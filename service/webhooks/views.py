@@ -13,6 +13,7 @@ from service.bootstrap import Runtime, runtime
 from service.broker.publisher import PublishError
 from service.broker.topology import INGEST
 from service.contract import BodyNotJson, InvalidBody, parse_body
+from service.http.bodies import read_body
 from service.http.errors import ApiError, unavailable
 from service.repositories.partners import CachedPartners, PartnerRepository
 from service.webhooks.signatures import SignatureError, verify
@@ -37,10 +38,7 @@ def receive_transactions() -> ResponseReturnValue:
 
 
 def _receive(rt: Runtime) -> ResponseReturnValue:
-    limit = rt.settings.max_body_bytes
-    if (request.content_length or 0) > limit:
-        raise ApiError(413, f"the body is larger than {limit} bytes")
-    body = request.get_data(cache=False)  # raises 413 for a longer chunked body
+    body = read_body(rt.settings.max_body_bytes)
     received_at = datetime.now(UTC)
 
     partner_id = request.headers.get("x-partner-id", "")
