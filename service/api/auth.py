@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api import parsing
 from service.api.bearer import bearer_token, require_user
-from service.auth.login import Credentials, InvalidCredentials, TooManyFailures, login
+from service.auth.login import Credentials, InvalidCredentials, NotAnEmail, TooManyFailures, login
 from service.auth.passwords import dummy_hash
 from service.auth.ratelimit import LoginLimiter, login_limits
 from service.auth.sessions import close_session
@@ -79,6 +79,8 @@ def log_in() -> ResponseReturnValue:
         issued = login(rt.repository(UserRepository), rt.repository(SessionRepository), _limiter(rt), credentials,
                        ttl_seconds=rt.settings.session_ttl_seconds, dummy_hash=_dummy_hash(rt),
                        now=datetime.now(UTC))
+    except NotAnEmail:
+        raise parsing.invalid("email", "is not an email address") from None
     except InvalidCredentials:
         raise ApiError(401, "the email or the password is wrong", error="invalid_credentials") from None
     except TooManyFailures as exc:

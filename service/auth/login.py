@@ -18,13 +18,19 @@ from service.auth.ratelimit import LoginLimiter
 from service.auth.sessions import IssuedSession, open_session
 from service.repositories.sessions import SessionRepository
 from service.repositories.users import UserRepository
-from service.users.registration import normalize_email
+from service.users.registration import is_email, normalize_email
 
 _NOBODY = uuid.UUID(int=0)  # read for an unknown email, to match the reads of a known one
 
 
 class InvalidCredentials(Exception):
     pass
+
+
+class NotAnEmail(ValueError):
+    """The email cannot be any account's (registration refuses it): no account is looked up.
+    Answering so reveals nothing about accounts, only the public rule of what an email is, and
+    an empty email never reaches Cassandra (an empty partition key is an error there)."""
 
 
 class TooManyFailures(Exception):
@@ -42,9 +48,11 @@ class Credentials:
 
 def login(users: UserRepository, sessions: SessionRepository, limiter: LoginLimiter, credentials: Credentials, *,
           ttl_seconds: int, dummy_hash: str, now: datetime) -> IssuedSession:
-    """A new session, or InvalidCredentials, or TooManyFailures (checked before the password,
-    and for a correct password too: the limit bounds guessing)."""
+    """A new session, or NotAnEmail, InvalidCredentials, or TooManyFailures (checked before the
+    password, and for a correct password too: the limit bounds guessing)."""
     email = normalize_email(credentials.email)
+    if not is_email(email):
+        raise NotAnEmail(email)
     check = limiter.check(email, credentials.client_address, now)
     if check.retry_after is not None:
         metrics.LOGINS.labels("limited").inc()
