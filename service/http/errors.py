@@ -9,6 +9,7 @@ here, with the request id, the path and its internal `reason` (which the client 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, g, jsonify, request
@@ -20,9 +21,9 @@ from service.storage.session import UNAVAILABLE
 log = logging.getLogger("tally.http")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-          415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
-          500: "internal_error", 503: "unavailable"}
+          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
+          415: "unsupported_media_type", 417: "expectation_failed", 422: "invalid", 429: "too_many_requests",
+          431: "header_fields_too_large", 500: "internal_error", 501: "not_implemented", 503: "unavailable"}
 # What a 503 asks clients to wait: long enough for a Cassandra node to restart or a broker to
 # fail over, short enough that an app retrying once does not look broken.
 RETRY_AFTER_SECONDS = 5
@@ -34,6 +35,11 @@ REFUSED_BODY_READ_LIMIT = 4 * 1024 * 1024
 _CHUNK = 64 * 1024
 
 
+def error_code(status: int, reason: str = "error") -> str:
+    """The `error` of a status that has no more specific one: "not_found", "uri_too_long"…"""
+    return _CODES.get(status) or "_".join(re.findall(r"[a-z]+", reason.lower())) or "error"
+
+
 class ApiError(Exception):
     """An error answer. `reason` is internal: it is logged (every 503 is), never sent."""
 
@@ -42,7 +48,7 @@ class ApiError(Exception):
                  reason: str | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.error = error or _CODES.get(status, "error")
+        self.error = error or error_code(status)
         self.message = message
         self.details = details
         self.headers = headers or {}
