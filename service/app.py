@@ -60,12 +60,12 @@ def _repositories(instance: str) -> tuple[type, ...]:
     from service.repositories.history import HistoryRepository
     from service.repositories.overrides import CategoryOverrideRepository
     from service.repositories.partners import PartnerRepository
-    from service.repositories.ratelimits import LoginAttemptRepository
+    from service.repositories.ratelimits import AttemptRepository
     from service.repositories.rules import UserRuleRepository
     from service.repositories.sessions import SessionRepository
     from service.repositories.users import UserRepository
 
     ingest: tuple[type, ...] = (PartnerRepository,)
-    api: tuple[type, ...] = (UserRepository, SessionRepository, LoginAttemptRepository, AccountRepository,
+    api: tuple[type, ...] = (UserRepository, SessionRepository, AttemptRepository, AccountRepository,
                              PartnerRepository, HistoryRepository, CategoryOverrideRepository, UserRuleRepository)
     return {"ingest": ingest, "api": api, "all": ingest + api}[instance]

@@ -77,7 +77,11 @@ def hash_password(password: str, cost: int) -> str:
 def register(users: UserRepository, new: NewUser, bcrypt_cost: int) -> User:
     """Creates the user (users row first, then the LWT email claim). Raises RegistrationError
     or EmailTaken."""
-    new = check(new)
+    return create(users, check(new), bcrypt_cost)
+
+
+def create(users: UserRepository, new: NewUser, bcrypt_cost: int) -> User:
+    """`register` for input `check` accepted already. Raises EmailTaken."""
     user = users.create(new.email, new.name, hash_password(new.password, bcrypt_cost), new.time_zone)
     if user is None:
         raise EmailTaken(new.email)
