@@ -58,3 +58,36 @@ def test_the_document_is_well_formed() -> None:
     assert refs <= set(schemas), refs - set(schemas)
     assert doc["paths"]["/hook/transaction"]["x-instance"] == ["ingest"]
     assert doc["paths"]["/me/transactions"]["get"]["security"] == [{"bearer": []}]
+
+
+NO_DATABASE = {"/livez", "/categories", "/openapi.json"}  # every other operation reads Cassandra
+
+
+def _operations() -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    return [(path, method, item[method]) for path, item in document()["paths"].items()
+            for method in item if method in METHODS]
+
+
+def test_every_operation_with_a_body_documents_413_415_400_and_422() -> None:
+    for path, method, operation in _operations():
+        if "requestBody" in operation:
+            assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+
+
+def test_every_operation_that_reads_cassandra_documents_503_with_retry_after() -> None:
+    for path, method, operation in _operations():
+        if path in NO_DATABASE:
+            assert "503" not in operation["responses"], (method, path)
+            continue
+        unavailable = operation["responses"].get("503")
+        assert unavailable and "Retry-After" in unavailable.get("headers", {}), (method, path)
+        assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_limits_are_documented_with_retry_after() -> None:
+    paths = document()["paths"]
+    for path in ("/users", "/auth/login"):
+        assert "Retry-After" in paths[path]["post"]["responses"]["429"]["headers"], path
+    login = paths["/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "device_token" in login["required"]
+    assert "device_token" in document()["components"]["schemas"]["Login"]["properties"]
