@@ -142,3 +142,11 @@ def test_a_chunked_webhook_within_the_limit_is_accepted(ingest: AppProcess, part
     response = requests.post(f"{ingest.url}/hook/transaction", data=iter([raw[:10], raw[10:]]), timeout=30,
                              headers=webhooks.signed_headers(partner, raw))
     assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize("partner_id", ["p" * 4000, "x\ty", "é", "a b", "%00", "../bank"])
+def test_odd_partner_ids_at_the_webhook_are_401(ingest: AppProcess, partner: BankPartner, partner_id: str) -> None:
+    raw = webhooks.body([transaction()])
+    headers = dict(webhooks.signed_headers(partner, raw), **{"x-partner-id": partner_id})
+    answer = HttpApi(ingest.url or "").call("POST", "/hook/transaction", data=raw, headers=headers)
+    _assert_json_error(answer, 401, partner_id)
