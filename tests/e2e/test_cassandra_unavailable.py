@@ -90,7 +90,7 @@ def _wait_for_200(http: HttpApi, token: str) -> None:
 def test_api_answers_503_with_retry_after_while_cassandra_is_unreachable_then_200(
         fault: str, api: AppProcess, proxy: TcpProxy, logs: Path) -> None:
     http = HttpApi(api.url or "")
-    _wait_for_200(http, new_session(http)[2])  # a previous case's outage is over
+    wait_until(lambda: http.call("GET", "/readyz").status == 200, timeout=90, message="a previous outage over")
     _, email, token = new_session(http)
     assert http.call("GET", "/me/transactions", token=token).status == 200
 
