@@ -3,16 +3,25 @@ its own blueprints (DESIGN.md §2): `ingest` takes webhooks, `api` serves the ap
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import logs
 from service.bootstrap import Runtime
-from service.http import context, errors, health
+from service.http import context, errors, headers, health
 from service.settings import Settings
 
 INSTANCES = ("ingest", "api", "all")
 API_BODY_LIMIT = 64 * 1024  # JSON bodies of the app API are small
+
+
+class TallyFlask(Flask):
+    def make_default_options_response(self) -> Response:
+        """OPTIONS: 204 with `Allow` and deliberately no body (Flask's default is a 200 with an
+        empty text/html body); there is nothing JSON could describe that Allow does not."""
+        response = super().make_default_options_response()
+        response.status_code = 204
+        return response
 
 
 def create_app(settings: Settings | None = None, instance: str = "all", configure_logging: bool = True,
@@ -23,7 +32,9 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
     settings = settings or Settings.from_env()
     if configure_logging:
         logs.configure(settings, instance)
-    app = Flask("tally")
+    app = TallyFlask("tally", static_folder=None)  # no /static/… route: nothing is served from disk
+    # "/me//rules" would be a 308 redirect with an HTML body; an API client never means it.
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes if instance != "api" else API_BODY_LIMIT
     app.json.sort_keys = False
     app.extensions["tally"] = Runtime(settings, instance, publisher_pool_size, _repositories(instance))
@@ -32,6 +43,7 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     errors.register(app)
     context.register(app, instance)
+    headers.register(app)
     app.register_blueprint(health.blueprint)
     if instance in ("ingest", "all"):
         from service.webhooks.views import blueprint as webhooks
@@ -49,13 +61,13 @@ def _repositories(instance: str) -> tuple[type, ...]:
     from service.repositories.link_outbox import LinkOutboxRepository
     from service.repositories.overrides import CategoryOverrideRepository
     from service.repositories.partners import PartnerRepository
-    from service.repositories.ratelimits import LoginAttemptRepository
+    from service.repositories.ratelimits import AttemptRepository
     from service.repositories.rules import UserRuleRepository
     from service.repositories.sessions import SessionRepository
     from service.repositories.users import UserRepository
 
     ingest: tuple[type, ...] = (PartnerRepository,)
-    api: tuple[type, ...] = (UserRepository, SessionRepository, LoginAttemptRepository, AccountRepository,
+    api: tuple[type, ...] = (UserRepository, SessionRepository, AttemptRepository, AccountRepository,
                              PartnerRepository, HistoryRepository, CategoryOverrideRepository, UserRuleRepository,
                              LinkOutboxRepository)
     return {"ingest": ingest, "api": api, "all": ingest + api}[instance]

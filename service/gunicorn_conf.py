@@ -13,7 +13,8 @@ import shutil
 import sys
 from typing import Any
 
-worker_class = "gthread"
+# gthread, with gunicorn's own error answers (400, 414, 431…) in the app's JSON error shape
+worker_class = "service.http.worker.JsonErrorWorker"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_CURSOR_SECRET = "dev-cursor-secret-change-me"  # noqa: S105 - refused in production
+DEV_DEVICE_SECRET = "dev-device-secret-change-me"  # noqa: S105 - refused in production
 DEMO_PARTNER_SECRET = "whsec_ZGVtby1wYXJ0bmVyLXNpZ25pbmcta2V5LWRvLW5vdC11c2U="  # noqa: S105 - refused in production
 
 
@@ -77,12 +78,19 @@ FIELDS: dict[str, Field] = {
     "bcrypt_cost": Field("TALLY_BCRYPT_COST", 12, "bcrypt work factor", int),
     "session_ttl_seconds": Field("TALLY_SESSION_TTL_SECONDS", 30 * 24 * 3600, "login token lifetime", int),
     "login_failures_per_15min": Field("TALLY_LOGIN_FAILURES_PER_15MIN", 10, "failed logins per (email, "
-                                      "client address) per 15 min before 429", int),
+                                      "client address), and per known device, per 15 min before 429", int),
     "login_failures_per_hour": Field("TALLY_LOGIN_FAILURES_PER_HOUR", 50, "failed logins per email per hour "
-                                     "before 429", int),
+                                     "before 429 (not for a device that logged in to it before: docs/api.md)", int),
+    "login_failures_per_address_per_hour": Field("TALLY_LOGIN_FAILURES_PER_ADDRESS_PER_HOUR", 100, "failed "
+                                                 "logins from one client address per hour, whatever the email, "
+                                                 "before 429 (credential stuffing; known devices exempt)", int),
+    "signups_per_hour": Field("TALLY_SIGNUPS_PER_HOUR", 20, "sign-ups per client address per hour before 429 "
+                              "(each costs a bcrypt)", int),
     "bank_api_timeout": Field("TALLY_BANK_API_TIMEOUT", 5.0, "seconds for a call to a bank's API (link "
                               "codes, transaction lists)", float),
     "cursor_secret": Field("TALLY_CURSOR_SECRET", DEV_CURSOR_SECRET, "HMAC key of list cursors"),
+    "device_secret": Field("TALLY_DEVICE_SECRET", DEV_DEVICE_SECRET, "HMAC key of device tokens (a login's "
+                           "proof that this device logged in to the account before)"),
     "demo_partner_secret": Field("TALLY_DEMO_PARTNER_SECRET", DEMO_PARTNER_SECRET, "signing secret "
                                  "`scripts/dev up` gives the demo partner"),
     # Consumers
@@ -161,8 +169,11 @@ class Settings:
     session_ttl_seconds: int
     login_failures_per_15min: int
     login_failures_per_hour: int
+    login_failures_per_address_per_hour: int
+    signups_per_hour: int
     bank_api_timeout: float
     cursor_secret: str
+    device_secret: str
     demo_partner_secret: str
     consumer_prefetch: int
     consumer_batch_size: int
@@ -257,7 +268,8 @@ class Settings:
         ]
         positive = ("cassandra_port", "confirm_timeout", "max_body_bytes", "consumer_batch_size",
                     "consumer_hold_seconds", "session_ttl_seconds", "merchant_concurrency", "webhook_id_ttl_days",
-                    "link_sweep_seconds")
+                    "link_sweep_seconds", "login_failures_per_15min", "login_failures_per_hour",
+                    "login_failures_per_address_per_hour", "signups_per_hour")
         checks += [(name, getattr(self, name) > 0, "must be positive") for name in positive]
         return [(name, why) for name, ok, why in checks if not ok]
 
@@ -265,8 +277,10 @@ class Settings:
         if not self.production:
             return []
         problems = []
-        if self.cursor_secret == DEV_CURSOR_SECRET or len(self.cursor_secret) < 32:
-            problems.append(("cursor_secret", "production needs its own secret of at least 32 characters"))
+        for name, development in (("cursor_secret", DEV_CURSOR_SECRET), ("device_secret", DEV_DEVICE_SECRET)):
+            secret = getattr(self, name)
+            if secret == development or len(secret) < 32:
+                problems.append((name, "production needs its own secret of at least 32 characters"))
         if self.demo_partner_secret == DEMO_PARTNER_SECRET:
             problems.append(("demo_partner_secret", "production refuses the demo partner's published secret"))
         return problems

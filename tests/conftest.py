@@ -26,11 +26,14 @@ def _test_settings(log_dir: Path) -> Settings:
     base = Settings.from_env()
     host = base.amqp_url.split("@")[-1].split("/")[0]
     user, password = base.amqp_credentials
+    # Every test client is 127.0.0.1, so the per-address limits would count the whole run's
+    # sign-ups and failed logins; the tests of those limits set their own and vary the address.
     return base.replace(
         env="test", keyspace=f"tally_test_{suffix}",
         amqp_url=f"amqp://{user}:{password}@{host}/tally_test_{suffix}",
         log_dir=str(log_dir), bcrypt_cost=4, partner_cache_seconds=0.2, readiness_cache_seconds=0.5,
-        merchant_api_url="", consumer_batch_wait_ms=50, confirm_timeout=3.0)
+        merchant_api_url="", consumer_batch_wait_ms=50, confirm_timeout=3.0,
+        signups_per_hour=100_000, login_failures_per_address_per_hour=100_000)
 
 
 @pytest.fixture(scope="session")

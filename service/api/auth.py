@@ -11,17 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api import parsing
 from service.api.bearer import bearer_token, require_user
-from service.auth.login import Credentials, InvalidCredentials, TooManyFailures, login
+from service.auth.devices import MAX_TOKEN_CHARS
+from service.auth.login import Credentials, InvalidCredentials, NotAnEmail, TooManyFailures, login
 from service.auth.passwords import dummy_hash
-from service.auth.ratelimit import LoginLimiter, login_limits
+from service.auth.ratelimit import FixedWindows
 from service.auth.sessions import close_session
 from service.bootstrap import Runtime, runtime
 from service.history.rows import instant
 from service.http.errors import ApiError
-from service.repositories.ratelimits import LoginAttemptRepository
+from service.repositories.ratelimits import AttemptRepository
 from service.repositories.sessions import SessionRepository
 from service.repositories.users import UserRepository
-from service.users.registration import EmailTaken, NewUser, RegistrationError, register
+from service.users.registration import EmailTaken, NewUser, RegistrationError
+from service.users.signup import TooManySignUps, sign_up
 
 blueprint = Blueprint("auth", __name__)
 DUMMY_HASH = "auth.dummy_password_hash"
@@ -39,6 +41,7 @@ class Login(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
     email: Annotated[str, Field(max_length=320)]
     password: Annotated[str, Field(max_length=1024)]
+    device_token: Annotated[str | None, Field(max_length=MAX_TOKEN_CHARS)] = None
 
 
 def prepare(rt: Runtime) -> None:
@@ -51,20 +54,26 @@ def _dummy_hash(rt: Runtime) -> str:
     return rt.singleton(DUMMY_HASH, lambda: dummy_hash(rt.settings.bcrypt_cost))
 
 
-def _limiter(rt: Runtime) -> LoginLimiter:
-    return rt.singleton(LoginLimiter, lambda: LoginLimiter(rt.repository(LoginAttemptRepository),
-                                                           login_limits(rt.settings)))
+def _windows(rt: Runtime) -> FixedWindows:
+    return rt.singleton(FixedWindows, lambda: FixedWindows(rt.repository(AttemptRepository)))
+
+
+def _too_many(what: str, retry_after: int) -> ApiError:
+    return ApiError(429, f"too many {what}; retry in {retry_after} s", headers={"Retry-After": str(retry_after)})
 
 
 @blueprint.post("/users")
-def sign_up() -> ResponseReturnValue:
+def create_user() -> ResponseReturnValue:
     rt = runtime(current_app)
     new = parsing.body(SignUp)
     try:
-        user = register(rt.repository(UserRepository), NewUser(new.email, new.password, new.name, new.time_zone),
-                        rt.settings.bcrypt_cost)
+        user = sign_up(rt.repository(UserRepository), _windows(rt),
+                       NewUser(new.email, new.password, new.name, new.time_zone),
+                       address=request.remote_addr or "unknown", settings=rt.settings, now=datetime.now(UTC))
     except RegistrationError as exc:
         raise parsing.invalid(exc.field, exc.message) from None
+    except TooManySignUps as exc:
+        raise _too_many("sign-ups from this address", exc.retry_after) from None
     except EmailTaken:
         raise ApiError(409, "this email is already registered", error="email_taken") from None
     return jsonify({"user_id": str(user.user_id), "email": user.email, "name": user.name}), 201
@@ -74,17 +83,18 @@ def sign_up() -> ResponseReturnValue:
 def log_in() -> ResponseReturnValue:
     rt = runtime(current_app)
     given = parsing.body(Login)
-    credentials = Credentials(given.email, given.password, request.remote_addr or "unknown")
+    credentials = Credentials(given.email, given.password, request.remote_addr or "unknown", given.device_token)
     try:
-        issued = login(rt.repository(UserRepository), rt.repository(SessionRepository), _limiter(rt), credentials,
-                       ttl_seconds=rt.settings.session_ttl_seconds, dummy_hash=_dummy_hash(rt),
-                       now=datetime.now(UTC))
+        done = login(rt.repository(UserRepository), rt.repository(SessionRepository), _windows(rt), credentials,
+                     settings=rt.settings, dummy_hash=_dummy_hash(rt), now=datetime.now(UTC))
+    except NotAnEmail:
+        raise parsing.invalid("email", "is not an email address") from None
     except InvalidCredentials:
         raise ApiError(401, "the email or the password is wrong", error="invalid_credentials") from None
     except TooManyFailures as exc:
-        raise ApiError(429, f"too many failed logins; retry in {exc.retry_after} s",
-                       headers={"Retry-After": str(exc.retry_after)}) from None
-    return jsonify({"token": issued.token, "expires_at": instant(issued.expires_at)})
+        raise _too_many("failed logins", exc.retry_after) from None
+    return jsonify({"token": done.session.token, "expires_at": instant(done.session.expires_at),
+                    "device_token": done.device_token})
 
 
 @blueprint.post("/auth/logout")

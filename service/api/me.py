@@ -14,7 +14,7 @@ from service.api import parsing
 from service.api.bearer import current_user_id, require_user
 from service.banks.client import BankError, BankUnavailable, PartnerApiClient, UnknownLinkCode
 from service.bootstrap import Runtime, runtime
-from service.http.errors import ApiError
+from service.http.errors import ApiError, unavailable
 from service.repositories.accounts import AccountRepository
 from service.repositories.link_outbox import LinkOutboxRepository
 from service.repositories.partners import PartnerRepository
@@ -65,12 +65,14 @@ def link() -> ResponseReturnValue:
     except AccountTaken:
         raise ApiError(409, "this account is linked to another user", error="account_taken") from None
     except BankUnavailable as exc:
-        log.warning("bank unavailable", extra={"request_id": g.request_id, "error": str(exc)})
-        raise ApiError(503, "the bank did not answer; ask it for a new link code and try again",
-                       error="bank_unavailable", headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+        raise unavailable("the bank did not answer; ask it for a new link code and try again",
+                          reason=f"bank unavailable: {exc}", error="bank_unavailable") from None
     except BankError as exc:
         log.warning("bank error", extra={"request_id": g.request_id, "error": str(exc)})
         raise ApiError(502, "the bank's answer could not be used; try again later", error="bank_error") from None
+    if linked.unqueued is not None:  # the link stands; the consumers' outbox sweep drains the account
+        log.warning("account linked, account_linked not queued: the outbox sweep publishes it", extra={
+            "request_id": g.request_id, "partner_id": linked.partner_id, "error": linked.unqueued})
     body = {"partner_id": linked.partner_id, "account_number": linked.account_number,
             "card_ids": sorted(linked.card_ids)}
     return jsonify(body), 201 if linked.created else 200

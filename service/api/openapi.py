@@ -41,16 +41,26 @@ def _error(description: str, **headers: str) -> dict[str, Any]:
     return _answer(description, _ref("Error"), **headers)
 
 
+RETRY_AFTER = {"Retry-After": "seconds"}
+
+
 def _op(summary: str, responses: dict[int, dict[str, Any]], *, auth: bool = False, body: str | None = None,
-        parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        parameters: list[dict[str, Any]] | None = None, stored: bool = False) -> dict[str, Any]:
+    """One operation. `auth`: bearer token (and so a Cassandra read); `body`: its JSON schema;
+    `stored`: it reads Cassandra, so it can answer 503 while Cassandra is unavailable."""
     operation: dict[str, Any] = {"summary": summary, "responses": {str(k): v for k, v in responses.items()}}
+    answers = operation["responses"]
     if auth:
         operation["security"] = [{"bearer": []}]
-        operation["responses"]["401"] = _error("missing, invalid, expired or logged-out token")
+        answers["401"] = _error("missing, invalid, expired or logged-out token")
     if body:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
-        operation["responses"].setdefault("400", _error("malformed JSON"))
-        operation["responses"].setdefault("422", _error("well-formed but invalid; `details` names each field"))
+        answers.setdefault("400", _error("malformed JSON"))
+        answers.setdefault("413", _error("body too large (the api: 64 KiB)"))
+        answers.setdefault("415", _error("body not declared `Content-Type: application/json`"))
+        answers.setdefault("422", _error("well-formed but invalid; `details` names each field"))
+    if auth or stored:
+        answers.setdefault("503", _error("Cassandra is unavailable; retry after Retry-After", **RETRY_AFTER))
     if parameters:
         operation["parameters"] = parameters
     return operation
@@ -73,23 +83,28 @@ def _paths() -> dict[str, dict[str, Any]]:
             {202: _answer("queued (confirmed by RabbitMQ)", _obj(["accepted", "request_id"],
                           accepted={"type": "integer"}, request_id=STRING)),
              401: _error("unknown partner, bad or stale signature"), 413: _error("body over 1 MiB"),
-             415: _error("not JSON"), 503: _error("not confirmed in time; resending is safe", **{
-                 "Retry-After": "seconds"})}, body="WebhookBody")},
+             415: _error("not JSON"), 503: _error("not confirmed by the broker in time, or the partner cannot be "
+                                                  "verified (Cassandra unavailable); resending is safe",
+                                                  **RETRY_AFTER)}, body="WebhookBody")},
         "/livez": {"x-instance": ["ingest", "api"], "get": _op(
             "The process answers", {200: _answer("alive", _obj(["status"], status=STRING))})},
         "/readyz": {"x-instance": ["ingest", "api"], "get": _op(
             "Cassandra answers (cached a few seconds)", {200: _answer("ready", _obj(["status"], status=STRING)),
-                                                         503: _answer("not ready")})},
+                                                         503: _error("not ready", **RETRY_AFTER)})},
         "/users": {"x-instance": ["api"], "post": _op(
             "Sign up", {201: _answer("created", _obj(["user_id", "email", "name"], user_id=STRING, email=STRING,
                                                      name=STRING)),
-                        409: _error("email taken")}, body="SignUp")},
+                        409: _error("email taken"),
+                        429: _error("too many sign-ups from this client address", **RETRY_AFTER)},
+            body="SignUp", stored=True)},
         "/auth/login": {"x-instance": ["api"], "post": _op(
-            "Log in: a bearer token", {200: _answer("logged in", _obj(["token", "expires_at"], token=STRING,
-                                                                     expires_at=INSTANT)),
-                                      401: _error("wrong email or password (one answer for both)"),
-                                      429: _error("too many failed logins", **{"Retry-After": "seconds"})},
-            body="Login")},
+            "Log in: a bearer token, and a device token for this device's next logins", {
+                200: _answer("logged in", _obj(["token", "expires_at", "device_token"], token=STRING,
+                                               expires_at=INSTANT, device_token=STRING)),
+                401: _error("wrong email or password (one answer for both)"),
+                422: _error("invalid body, or an email that cannot be an address"),
+                429: _error("too many failed logins", **RETRY_AFTER)},
+            body="Login", stored=True)},
         "/auth/logout": {"x-instance": ["api"], "post": _op("End this token's session", {
             204: _answer("logged out")}, auth=True)},
         "/me": {"x-instance": ["api"], "get": _op("Profile, activity and linked accounts", {
@@ -98,7 +113,8 @@ def _paths() -> dict[str, dict[str, Any]]:
             "Link a bank account with the bank's one-time link code", {
                 201: _answer("linked", _ref("LinkedAccount")), 200: _answer("already yours", _ref("LinkedAccount")),
                 409: _error("linked to another user"), 502: _error("the bank's answer was unusable"),
-                503: _error("the bank did not answer", **{"Retry-After": "seconds"})}, auth=True, body="Link")},
+                503: _error("the bank did not answer (`bank_unavailable`), or Cassandra or the broker is "
+                            "unavailable", **RETRY_AFTER)}, auth=True, body="Link")},
         "/me/accounts/{partner_id}/{account_number}": {"x-instance": ["api"], "delete": _op(
             "Unlink an account", {204: _answer("unlinked"), 404: _error("not your account")}, auth=True,
             parameters=account)},
@@ -158,7 +174,9 @@ def _schemas() -> dict[str, Any]:
         "SignUp": _obj(["email", "password", "name"], email=STRING,
                        password={"type": "string", "description": "8..72 bytes"}, name=STRING,
                        time_zone={"type": "string", "default": "UTC", "description": "IANA zone"}),
-        "Login": _obj(["email", "password"], email=STRING, password=STRING),
+        "Login": _obj(["email", "password"], email=STRING, password=STRING, device_token={
+            "type": "string", "description": "the device_token of this device's last login, if any: its logins "
+                                             "are then limited per device, not per email"}),
         "Link": _obj(["partner_id", "link_code"], partner_id=STRING, link_code=STRING),
         "LinkedAccount": _obj(["partner_id", "account_number", "card_ids"], partner_id=STRING,
                               account_number=STRING, card_ids={"type": "array", "items": STRING}),
@@ -190,8 +208,9 @@ def document() -> dict[str, Any]:
         "info": {"title": "Tally", "version": "1",
                  "description": "Two gunicorn instances: `ingest` (partner webhooks) and `api` (the apps). "
                                 "`x-instance` names the instances serving a path. Every error is JSON "
-                                "`{error, message, details?, request_id}`. Prometheus metrics are served on an "
-                                "internal port, not here."},
+                                "`{error, message, details?, request_id}`, including the server's own answers "
+                                "to requests it cannot read (400, 414, 431, 501) on any path. OPTIONS answers "
+                                "204 with Allow. Prometheus metrics are served on an internal port, not here."},
         "paths": _paths(),
         "components": {"schemas": _schemas(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -8,9 +8,10 @@ import json
 import re
 from typing import Any, TypeVar
 
-from flask import request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
+from service.http.bodies import read_body
 from service.http.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
@@ -19,10 +20,13 @@ M = TypeVar("M", bound=BaseModel)
 def json_object() -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise ApiError(415, "Content-Type must be application/json")
+    raw = read_body(current_app.config["MAX_CONTENT_LENGTH"])
     try:
-        body = json.loads(request.get_data(cache=True) or b"")
+        body = json.loads(raw or b"")
     except ValueError as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", error="invalid_json") from None
+    except RecursionError:  # "[[[[…" deeper than the parser's stack: cannot be read, so malformed to us
+        raise ApiError(400, "the body is nested too deeply to be read as JSON", error="invalid_json") from None
     if not isinstance(body, dict):
         raise ApiError(422, "the body must be a JSON object",
                        details=[{"field": "", "message": "must be a JSON object"}])

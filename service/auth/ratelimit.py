@@ -1,47 +1,72 @@
-"""Fixed-window limits on failed logins (DESIGN.md §7), shared by every api instance
-through Cassandra: 10 failures per 15 minutes per (email, client address) and 50 per hour per
-email (settings). Windows are aligned to the Unix epoch, so every instance computes the same
-window for the same moment; a blocked client is told how long until its window ends.
+"""Fixed-window limits shared by every api instance through Cassandra (`login_attempts`):
+failed logins and sign-ups. Windows are aligned to the Unix epoch, so every instance computes
+the same window for the same moment; a blocked client is told how long until its window ends.
 
-A failure is recorded only in windows still under their limit, so a partition holds at most
-`limit` rows (plus the few failures racing the same check); rows expire after one window.
+Which windows a login counts in depends on the client (docs/api.md, "Login limits"): a client
+presenting a valid device token for the email is limited per device only, so failures from
+anyone else can never lock it out; every other client is limited per (email, address), per
+address across emails (credential stuffing) and per email (guessing one account from many
+addresses). A sign-up counts per client address, before its bcrypt.
+
+An attempt is recorded only in windows still under their limit, so a partition holds at most
+`limit` rows (plus the few attempts racing the same check); rows expire after one window.
 A successful login does not reset the count: the limit bounds guesses, not sessions.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from service.repositories.ratelimits import LoginAttemptRepository, WindowKey
+from service.repositories.ratelimits import AttemptRepository, WindowKey
 from service.settings import Settings
 
-PER_ADDRESS = "login:email+address"
-PER_EMAIL = "login:email"
+EMAIL_AT_ADDRESS = "login:email+address"
+EMAIL = "login:email"
+ADDRESS = "login:address"
+DEVICE = "login:device"
+SIGNUP = "signup:address"
+QUARTER_HOUR, HOUR = 15 * 60, 60 * 60
 
 
 @dataclass(frozen=True)
 class Limit:
     scope: str
     seconds: int
-    max_failures: int
+    most: int  # attempts a window admits
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One window an attempt counts in: a limit and whom it counts (an email, an address…)."""
+
+    limit: Limit
+    subject: str
 
 
 @dataclass(frozen=True)
 class Check:
-    """The windows of one login attempt, their failure counts, and how long to wait (None:
-    the attempt may proceed)."""
+    """The windows of one attempt, their counts, and how long to wait (None: it may proceed)."""
 
-    limits: tuple[Limit, ...]
+    windows: tuple[Counted, ...]
     keys: tuple[WindowKey, ...]
     counts: tuple[int, ...]
     retry_after: int | None
 
 
-def login_limits(settings: Settings) -> tuple[Limit, ...]:
-    return (Limit(PER_ADDRESS, 15 * 60, settings.login_failures_per_15min),
-            Limit(PER_EMAIL, 60 * 60, settings.login_failures_per_hour))
+def login_windows(settings: Settings, email: str, address: str, device_id: str | None) -> tuple[Counted, ...]:
+    """Where a login's failures count: per device for a known device, else the three limits."""
+    if device_id is not None:
+        return (Counted(Limit(DEVICE, QUARTER_HOUR, settings.login_failures_per_15min), device_id),)
+    return (Counted(Limit(EMAIL_AT_ADDRESS, QUARTER_HOUR, settings.login_failures_per_15min), f"{email} {address}"),
+            Counted(Limit(ADDRESS, HOUR, settings.login_failures_per_address_per_hour), address),
+            Counted(Limit(EMAIL, HOUR, settings.login_failures_per_hour), email))
+
+
+def signup_windows(settings: Settings, address: str) -> tuple[Counted, ...]:
+    return (Counted(Limit(SIGNUP, HOUR, settings.signups_per_hour), address),)
 
 
 def window_start(now: datetime, seconds: int) -> datetime:
@@ -56,28 +81,29 @@ def seconds_left(now: datetime, seconds: int) -> int:
     return max(1, math.ceil(end - now.timestamp()))
 
 
-def subjects(email: str, address: str) -> dict[str, str]:
-    return {PER_ADDRESS: f"{email} {address}", PER_EMAIL: email}
-
-
-class LoginLimiter:
-    def __init__(self, attempts: LoginAttemptRepository, limits: tuple[Limit, ...]) -> None:
+class FixedWindows:
+    def __init__(self, attempts: AttemptRepository) -> None:
         self.attempts = attempts
-        self.limits = limits
 
-    def check(self, email: str, address: str, now: datetime) -> Check:
-        """Reads the failure counts of every window this attempt falls in (concurrently)."""
-        named = subjects(email, address)
-        keys = tuple(WindowKey(limit.scope, named[limit.scope], window_start(now, limit.seconds))
-                     for limit in self.limits)
-        counts = tuple(self.attempts.counts(keys, [limit.max_failures for limit in self.limits]))
-        waits = [seconds_left(now, limit.seconds) for limit, count in zip(self.limits, counts, strict=True)
-                 if count >= limit.max_failures]
-        return Check(self.limits, keys, counts, max(waits) if waits else None)
+    def check(self, windows: Sequence[Counted], now: datetime) -> Check:
+        """Reads the count of every window the attempt falls in (concurrently)."""
+        keys = tuple(WindowKey(w.limit.scope, w.subject, window_start(now, w.limit.seconds)) for w in windows)
+        counts = tuple(self.attempts.counts(keys, [w.limit.most for w in windows]))
+        waits = [seconds_left(now, w.limit.seconds) for w, count in zip(windows, counts, strict=True)
+                 if count >= w.limit.most]
+        return Check(tuple(windows), keys, counts, max(waits) if waits else None)
 
-    def record_failure(self, check: Check, now: datetime) -> None:
-        """Adds the failure to each window not yet at its limit; rows live for one window."""
-        open_windows = [(key, limit) for key, limit, count in zip(check.keys, check.limits, check.counts, strict=True)
-                        if count < limit.max_failures]
+    def record(self, check: Check) -> None:
+        """Adds the attempt to each window not yet at its limit; rows live for one window."""
+        open_windows = [(key, w.limit) for key, w, count in zip(check.keys, check.windows, check.counts, strict=True)
+                        if count < w.limit.most]
         if open_windows:
             self.attempts.add([key for key, _ in open_windows], [limit.seconds for _, limit in open_windows])
+
+    def take(self, windows: Sequence[Counted], now: datetime) -> int | None:
+        """Counts an attempt that costs whether or not it succeeds (a sign-up): the seconds to
+        wait when a window is full (nothing recorded), else None."""
+        check = self.check(windows, now)
+        if check.retry_after is None:
+            self.record(check)
+        return check.retry_after

@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> None:
         except AccountTaken:
             raise CliError(f"account {args.partner}/{args.account} is linked to another user") from None
     state = "linked" if result.created else "already linked to this user"
-    later = ("" if result.event_queued
+    later = ("" if result.unqueued is None
              else "; the broker did not confirm account_linked: the consumers' outbox sweep drains it within a minute")
     print(f"{args.partner}/{args.account}: {state} ({user.email}){later}")

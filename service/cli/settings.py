@@ -7,7 +7,7 @@ import dataclasses
 
 from service.settings import FIELDS, Settings, markdown_table
 
-SECRET_FIELDS = ("cassandra_password", "cursor_secret", "demo_partner_secret", "merchant_api_key")
+SECRET_FIELDS = ("cassandra_password", "cursor_secret", "device_secret", "demo_partner_secret", "merchant_api_key")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

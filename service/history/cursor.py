@@ -6,22 +6,18 @@ top) and binds what the page belongs to: the user, the filters and the window (f
 first page, so paging across midnight never shifts it). The partitions still to read are the
 days from the position's day down to the window's first day.
 
-Format: base64url(compact JSON) "." base64url(HMAC-SHA256(secret, "tally-cursor-v1." + payload)).
-Never the driver's paging_state. Anything that does not verify raises InvalidCursor (HTTP 400).
+Format: service.signed_payloads with the context "tally-cursor-v1.". Never the driver's
+paging_state. Anything that does not verify raises InvalidCursor (HTTP 400).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
+from service import signed_payloads
 from service.history.window import Window
 
 _CONTEXT = b"tally-cursor-v1."
@@ -64,26 +60,21 @@ class Cursor:
 
 
 def encode(cursor: Cursor, secret: str) -> str:
-    payload = _b64(json.dumps(_to_json(cursor), separators=(",", ":")).encode())
-    return f"{payload}.{_b64(_sign(payload, secret))}"
+    return signed_payloads.encode(_to_json(cursor), secret, _CONTEXT)
 
 
 def decode(token: str, secret: str) -> Cursor:
     """The cursor, once its signature verified. Raises InvalidCursor."""
-    payload, dot, signature = token.partition(".")
-    if not dot or len(token) > MAX_CURSOR_CHARS:
-        raise InvalidCursor("the cursor is malformed")
     try:
-        expected = _b64(_sign(payload, secret))
-        # Compared as text: base64 leaves a few bits of the last character unused, so another
-        # character there would decode to the same bytes and a changed cursor would verify.
-        valid = hmac.compare_digest(signature.encode(), expected.encode())
-    except (binascii.Error, ValueError):
-        valid = False
-    if not valid:
-        raise InvalidCursor("the cursor's signature does not verify")
+        data = signed_payloads.decode(token, secret, _CONTEXT, MAX_CURSOR_CHARS)
+    except signed_payloads.Malformed:
+        raise InvalidCursor("the cursor is malformed") from None
+    except signed_payloads.Unverified:
+        raise InvalidCursor("the cursor's signature does not verify") from None
+    except signed_payloads.Unreadable as exc:
+        raise InvalidCursor("the cursor cannot be read") from exc
     try:
-        return _from_json(json.loads(_unb64(payload)))
+        return _from_json(data)
     except (ValueError, KeyError, TypeError, IndexError) as exc:  # signed but unreadable: another version
         raise InvalidCursor("the cursor cannot be read") from exc
 
@@ -94,18 +85,6 @@ def check_binding(cursor: Cursor, user_id: uuid.UUID, query: Query) -> None:
         raise InvalidCursor("the cursor was not issued to this user")
     if cursor.query != query:
         raise InvalidCursor("the cursor belongs to another query (days, card_id and status must not change)")
-
-
-def _sign(payload: str, secret: str) -> bytes:
-    return hmac.new(secret.encode(), _CONTEXT + payload.encode(), hashlib.sha256).digest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _ms(moment: datetime) -> int:

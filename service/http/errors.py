@@ -1,21 +1,32 @@
 """Every error is JSON: `{"error", "message", "details"?, "request_id"}` (DESIGN.md §3, §7),
-404/405/413 and unexpected failures included. Views raise ApiError; nothing else leaks."""
+404/405/413 and unexpected failures included. Views raise ApiError; nothing else leaks.
+
+Cassandra being unavailable (service.storage.failures.UNAVAILABLE) is a 503 with Retry-After
+on every route, decided here rather than in each view. Every 503 writes exactly one log line,
+here, with the request id, the path and its internal `reason` (which the client never sees).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from service.storage.failures import UNAVAILABLE
+
 log = logging.getLogger("tally.http")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-          415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
-          500: "internal_error", 503: "unavailable"}
+          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
+          415: "unsupported_media_type", 417: "expectation_failed", 422: "invalid", 429: "too_many_requests",
+          431: "header_fields_too_large", 500: "internal_error", 501: "not_implemented", 503: "unavailable"}
+# What a 503 asks clients to wait: long enough for a Cassandra node to restart or a broker to
+# fail over, short enough that an app retrying once does not look broken.
+RETRY_AFTER_SECONDS = 5
 
 
 # A refused body up to this size is read and dropped; a larger one is left and the connection
@@ -24,25 +35,45 @@ REFUSED_BODY_READ_LIMIT = 4 * 1024 * 1024
 _CHUNK = 64 * 1024
 
 
+def error_code(status: int, reason: str = "error") -> str:
+    """The `error` of a status that has no more specific one: "not_found", "uri_too_long"…"""
+    return _CODES.get(status) or "_".join(re.findall(r"[a-z]+", reason.lower())) or "error"
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, error: str | None = None,
-                 details: list[Any] | None = None, headers: dict[str, str] | None = None) -> None:
+    """An error answer. `reason` is internal: it is logged (every 503 is), never sent."""
+
+    def __init__(self, status: int, message: str, *, error: str | None = None,
+                 details: list[Any] | None = None, headers: dict[str, str] | None = None,
+                 reason: str | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.error = error or _CODES.get(status, "error")
+        self.error = error or error_code(status)
         self.message = message
         self.details = details
         self.headers = headers or {}
+        self.reason = reason
+
+
+def unavailable(message: str, reason: str, error: str = "unavailable") -> ApiError:
+    """A 503: the request may succeed later (Retry-After); `reason` says why, in the log only."""
+    return ApiError(503, message, error=error, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, reason=reason)
 
 
 def error_response(error: ApiError) -> ResponseReturnValue:
+    headers = dict(error.headers)
     if error.status == 413:
         discard_refused_body()
+    if error.status == 503:
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        log.warning("unavailable", extra={
+            "request_id": getattr(g, "request_id", None), "method": request.method, "path": request.path,
+            "status": 503, "error": error.error, "reason": error.reason or error.message})
     body: dict[str, Any] = {"error": error.error, "message": error.message}
     if error.details is not None:
         body["details"] = error.details
     body["request_id"] = getattr(g, "request_id", None)
-    return jsonify(body), error.status, error.headers
+    return jsonify(body), error.status, headers
 
 
 def discard_refused_body(limit: int = REFUSED_BODY_READ_LIMIT) -> bool:
@@ -79,6 +110,13 @@ def register(app: Flask) -> None:
         headers.pop("Content-Type", None)
         return error_response(ApiError(status, messages.get(status, exc.description or exc.name),
                                        headers=headers))
+
+    def storage_unavailable(exc: Exception) -> ResponseReturnValue:
+        return error_response(unavailable("the service is temporarily unavailable; retry later",
+                                          reason=f"cassandra: {type(exc).__name__}: {exc}"[:500]))
+
+    for unanswered in UNAVAILABLE:
+        app.register_error_handler(unanswered, storage_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:

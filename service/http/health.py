@@ -1,5 +1,6 @@
 """`/livez` (the process answers) and `/readyz` (it can do its job: Cassandra answers),
-the latter cached for TALLY_READINESS_CACHE_SECONDS so probes never load the database."""
+the latter cached for TALLY_READINESS_CACHE_SECONDS so probes never load the database. Not
+ready is a 503 like any other (the error shape, Retry-After, one log line with the reason)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from service.bootstrap import runtime
+from service.http.errors import unavailable
 
 blueprint = Blueprint("health", __name__)
 _lock = threading.Lock()
@@ -29,6 +31,6 @@ def readyz() -> ResponseReturnValue:
             ok, reason = rt.check_cassandra()
             _last.update(at=time.monotonic(), ok=ok, reason=reason)
         ok, reason = bool(_last["ok"]), str(_last["reason"])
-    if ok:
-        return jsonify({"status": "ready"})
-    return jsonify({"status": "not ready", "reason": reason}), 503
+    if not ok:
+        raise unavailable("not ready: the database does not answer", reason=reason)
+    return jsonify({"status": "ready"})

@@ -1,6 +1,7 @@
-"""Fixed-window counters of failed logins (`login_attempts`): one partition per (scope,
-subject, window start), one TTL'd row per failure. Callers stop adding rows once a window is
-at its limit, so no partition grows past the limit (plus the few requests racing the check)."""
+"""Fixed-window counters (`login_attempts`, named after its first use: failed logins; sign-ups
+count there too, under their own scope): one partition per (scope, subject, window start),
+one TTL'd row per attempt. Callers stop adding rows once a window is at its limit, so no
+partition grows past the limit (plus the few requests racing the check)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class WindowKey:
     window_start: datetime
 
 
-class LoginAttemptRepository:
+class AttemptRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._count = session.prepare(
@@ -31,7 +32,7 @@ class LoginAttemptRepository:
         self._add.is_idempotent = True
 
     def counts(self, keys: Sequence[WindowKey], caps: Sequence[int]) -> list[int]:
-        """Failures recorded in each window, counted up to its cap (reads run concurrently)."""
+        """Attempts recorded in each window, counted up to its cap (reads run concurrently)."""
         futures = [self.session.execute_async(self._count, (k.scope, k.subject, k.window_start, max(cap, 1)))
                    for k, cap in zip(keys, caps, strict=True)]
         return [len(list(future.result())) for future in futures]

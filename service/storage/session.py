@@ -23,7 +23,6 @@ log = logging.getLogger("tally.cassandra")
 # at 10 s: one connection attempt per client and down host every 10 s is cheap for a node.
 RECONNECTION = ExponentialReconnectionPolicy(base_delay=0.5, max_delay=10.0)
 
-
 def connect(settings: Settings, keyspace: str | None = None, slow_query_log: bool = True) -> Session:
     """A session with Tally's one execution profile: LOCAL_QUORUM reads and writes,
     LOCAL_SERIAL for lightweight transactions, token-aware routing inside the local DC."""

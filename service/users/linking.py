@@ -34,7 +34,7 @@ class LinkResult:
     account_number: str
     card_ids: frozenset[str]
     created: bool   # False: this user had it already (a repeat)
-    event_queued: bool = True  # False: the outbox sweep will publish account_linked
+    unqueued: str | None = None  # why account_linked was not queued (the outbox sweep publishes it)
 
 
 def link_account(accounts: AccountRepository, outbox: LinkOutboxRepository, publishers: PublisherPool, *,
@@ -44,14 +44,11 @@ def link_account(accounts: AccountRepository, outbox: LinkOutboxRepository, publ
     claim = accounts.claim(user_id, partner_id, account_number, card_ids)
     if claim.owner != user_id:
         raise AccountTaken(f"{partner_id}/{account_number}")
-    queued = True
     try:
         publish_linked(publishers, partner_id, account_number, user_id, hour)
     except PublishError as exc:
-        queued = False
-        log.warning("account_linked not queued; the consumers' outbox sweep will publish it", extra={
-            "partner_id": partner_id, "account_number": account_number, "error": str(exc)})
-    return LinkResult(partner_id, account_number, card_ids, claim.created, queued)
+        return LinkResult(partner_id, account_number, card_ids, claim.created, str(exc))
+    return LinkResult(partner_id, account_number, card_ids, claim.created)
 
 
 def publish_linked(publishers: PublisherPool, partner_id: str, account_number: str, user_id: uuid.UUID,

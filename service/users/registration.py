@@ -39,10 +39,15 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def is_email(normalized: str) -> bool:
+    """Whether a normalised email can be an account's: every account's email passed this."""
+    return len(normalized) <= 254 and EMAIL.match(normalized) is not None
+
+
 def check(new: NewUser) -> NewUser:
     """The input, normalised, or RegistrationError naming the first bad field."""
     email = normalize_email(new.email)
-    if len(email) > 254 or not EMAIL.match(email):
+    if not is_email(email):
         raise RegistrationError("email", "is not an email address")
     size = len(new.password.encode())
     if not MIN_PASSWORD_BYTES <= size <= MAX_PASSWORD_BYTES:
@@ -72,7 +77,11 @@ def hash_password(password: str, cost: int) -> str:
 def register(users: UserRepository, new: NewUser, bcrypt_cost: int) -> User:
     """Creates the user (users row first, then the LWT email claim). Raises RegistrationError
     or EmailTaken."""
-    new = check(new)
+    return create(users, check(new), bcrypt_cost)
+
+
+def create(users: UserRepository, new: NewUser, bcrypt_cost: int) -> User:
+    """`register` for input `check` accepted already. Raises EmailTaken."""
     user = users.create(new.email, new.name, hash_password(new.password, bcrypt_cost), new.time_zone)
     if user is None:
         raise EmailTaken(new.email)

@@ -3,7 +3,6 @@ publish one message with the raw body and answer 202 only after the broker's con
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -14,13 +13,12 @@ from service.bootstrap import Runtime, runtime
 from service.broker.publisher import PublishError
 from service.broker.topology import INGEST
 from service.contract import BodyNotJson, InvalidBody, parse_body
-from service.http.errors import ApiError
+from service.http.bodies import read_body
+from service.http.errors import ApiError, unavailable
 from service.repositories.partners import CachedPartners, PartnerRepository
 from service.webhooks.signatures import SignatureError, verify
 
 blueprint = Blueprint("webhooks", __name__)
-log = logging.getLogger("tally.webhook")
-RETRY_AFTER_SECONDS = "5"
 
 
 def _partners() -> CachedPartners:
@@ -40,20 +38,15 @@ def receive_transactions() -> ResponseReturnValue:
 
 
 def _receive(rt: Runtime) -> ResponseReturnValue:
-    limit = rt.settings.max_body_bytes
-    if (request.content_length or 0) > limit:
-        raise ApiError(413, f"the body is larger than {limit} bytes")
-    body = request.get_data(cache=False)  # raises 413 for a longer chunked body
+    body = read_body(rt.settings.max_body_bytes)
     received_at = datetime.now(UTC)
 
     partner_id = request.headers.get("x-partner-id", "")
     try:
         partner = _partners().get(partner_id) if partner_id else None
-    except Exception:  # noqa: BLE001 - the database is down and this partner is not cached
-        log.warning("partner lookup failed", extra={"request_id": g.request_id, "partner_id": partner_id},
-                    exc_info=True)
-        raise ApiError(503, "cannot verify the partner right now; retry later",
-                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+    except Exception as exc:  # noqa: BLE001 - the database is down and this partner is not cached
+        raise unavailable("cannot verify the partner right now; retry later",
+                          reason=f"partner lookup of {partner_id!r}: {type(exc).__name__}: {exc}"[:500]) from None
     if partner is None or not partner.enabled:
         raise ApiError(401, "unknown or disabled partner (x-partner-id)")
     g.partner_id = partner_id
@@ -77,9 +70,8 @@ def _receive(rt: Runtime) -> ResponseReturnValue:
         rt.publishers.publish(body, INGEST, message_id=g.request_id, headers=headers)
     except PublishError as exc:
         metrics.PUBLISHES.labels(INGEST, "failed").inc()
-        log.warning("publish not confirmed", extra={"request_id": g.request_id, "error": str(exc)})
-        raise ApiError(503, "the transactions could not be queued; retry later (resending is safe)",
-                       headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
+        raise unavailable("the transactions could not be queued; retry later (resending is safe)",
+                          reason=f"publish not confirmed: {exc}") from None
     metrics.PUBLISHES.labels(INGEST, "confirmed").inc()
     metrics.WEBHOOK_TRANSACTIONS.labels(partner_id).inc(len(transactions))
     return jsonify({"accepted": len(transactions), "request_id": g.request_id}), 202

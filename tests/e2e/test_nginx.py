@@ -193,3 +193,23 @@ def test_upstream_down_is_json_502(tmp_path: Path, partner: BankPartner) -> None
     with nginx(tmp_path, nothing, nothing) as url:
         for response in (requests.get(f"{url}/livez", timeout=10), webhooks.post(url, partner, [transaction()])):
             assert_json_error(response, 502, "bad_gateway")
+
+
+@pytest.mark.parametrize(("path", "burst"), [("/auth/login", 20), ("/users", 5)])
+def test_logins_and_sign_ups_over_nginx_rate_get_its_json_429_with_retry_after(
+        proxy: str, proxy_var: Path, path: str, burst: int) -> None:
+    invalid = {"email": "not-an-address", "password": "x", "name": "n"}  # a quick 422 from the app
+    with requests.Session() as client:
+        responses = [client.post(f"{proxy}{path}", json=invalid, timeout=10) for _ in range(burst + 15)]
+    statuses = [r.status_code for r in responses]
+    assert statuses[:burst] == [422] * burst, statuses  # the burst reaches the app
+    refused = [r for r in responses if r.status_code == 429]
+    assert len(refused) >= 10 and set(statuses) == {422, 429}, statuses
+    assert_json_error(refused[0], 429, "too_many_requests")
+    assert refused[0].headers["Retry-After"] == "10"
+    assert access_log(proxy_var, refused[0].headers["X-Request-Id"])["upstream"] == ""  # never reached the app
+
+
+def test_other_routes_have_no_nginx_rate(proxy: str) -> None:
+    with requests.Session() as client:
+        assert {client.get(f"{proxy}/categories", timeout=10).status_code for _ in range(40)} == {200}

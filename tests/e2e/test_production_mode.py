@@ -12,7 +12,7 @@ from service.repositories.partners import PartnerRepository
 from service.settings import DEMO_PARTNER_SECRET, Settings
 from tests.support.stack import BIN, free_port, settings_env
 
-PRODUCTION = {"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "p" * 40,
+PRODUCTION = {"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "p" * 40, "TALLY_DEVICE_SECRET": "d" * 40,
               "TALLY_DEMO_PARTNER_SECRET": "whsec_bm90LXRoZS1kZW1vLXNlY3JldA=="}
 
 

@@ -20,8 +20,6 @@ def routes(app: Flask) -> set[tuple[str, str]]:
     """(OpenAPI path, method) of every route: <name> and <path:name> become {name}."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         found |= {(path, method.lower()) for method in rule.methods or () if method.lower() in METHODS}
     return found
@@ -36,6 +34,13 @@ def documented(instance: str) -> set[tuple[str, str]]:
 def test_every_route_of_each_instance_is_documented_for_it_and_nothing_more(instance: str) -> None:
     app = create_app(Settings.from_env(bcrypt_cost=4), instance, configure_logging=False)
     assert routes(app) == documented(instance)
+
+
+@pytest.mark.parametrize("instance", ["ingest", "api"])
+def test_no_instance_serves_files_from_disk(instance: str) -> None:
+    app = create_app(Settings.from_env(bcrypt_cost=4), instance, configure_logging=False)
+    assert app.static_folder is None
+    assert not [rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/static")]
 
 
 def test_the_document_is_well_formed() -> None:
@@ -53,3 +58,36 @@ def test_the_document_is_well_formed() -> None:
     assert refs <= set(schemas), refs - set(schemas)
     assert doc["paths"]["/hook/transaction"]["x-instance"] == ["ingest"]
     assert doc["paths"]["/me/transactions"]["get"]["security"] == [{"bearer": []}]
+
+
+NO_DATABASE = {"/livez", "/categories", "/openapi.json"}  # every other operation reads Cassandra
+
+
+def _operations() -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    return [(path, method, item[method]) for path, item in document()["paths"].items()
+            for method in item if method in METHODS]
+
+
+def test_every_operation_with_a_body_documents_413_415_400_and_422() -> None:
+    for path, method, operation in _operations():
+        if "requestBody" in operation:
+            assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+
+
+def test_every_operation_that_reads_cassandra_documents_503_with_retry_after() -> None:
+    for path, method, operation in _operations():
+        if path in NO_DATABASE:
+            assert "503" not in operation["responses"], (method, path)
+            continue
+        unavailable = operation["responses"].get("503")
+        assert unavailable and "Retry-After" in unavailable.get("headers", {}), (method, path)
+        assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_limits_are_documented_with_retry_after() -> None:
+    paths = document()["paths"]
+    for path in ("/users", "/auth/login"):
+        assert "Retry-After" in paths[path]["post"]["responses"]["429"]["headers"], path
+    login = paths["/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "device_token" in login["required"]
+    assert "device_token" in document()["components"]["schemas"]["Login"]["properties"]

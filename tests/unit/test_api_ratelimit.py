@@ -1,4 +1,4 @@
-"""Fixed-window arithmetic of the login limits."""
+"""Fixed-window arithmetic, and which windows a login or a sign-up counts in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.auth.ratelimit import PER_ADDRESS, PER_EMAIL, login_limits, seconds_left, subjects, window_start
+from service.auth.ratelimit import (
+    ADDRESS,
+    DEVICE,
+    EMAIL,
+    EMAIL_AT_ADDRESS,
+    SIGNUP,
+    login_windows,
+    seconds_left,
+    signup_windows,
+    window_start,
+)
 from service.settings import Settings
 
 
@@ -29,9 +39,25 @@ def test_every_instance_agrees_on_the_window_whatever_the_zone_of_now() -> None:
     assert window_start(moment.astimezone(ZoneInfo("Asia/Kolkata")), 900) == window_start(moment, 900)
 
 
-def test_limits_come_from_settings_and_subjects_separate_the_scopes() -> None:
-    limits = login_limits(Settings.from_env(login_failures_per_15min=7, login_failures_per_hour=30))
-    assert [(limit.scope, limit.seconds, limit.max_failures) for limit in limits] == [
-        (PER_ADDRESS, 900, 7), (PER_EMAIL, 3600, 30)]
-    assert subjects("a@example.com", "203.0.113.1") == {PER_ADDRESS: "a@example.com 203.0.113.1",
-                                                        PER_EMAIL: "a@example.com"}
+SETTINGS = Settings.from_env(login_failures_per_15min=7, login_failures_per_hour=30,
+                             login_failures_per_address_per_hour=90, signups_per_hour=4)
+
+
+def _described(windows: tuple) -> list[tuple[str, int, int, str]]:  # type: ignore[type-arg]
+    return [(w.limit.scope, w.limit.seconds, w.limit.most, w.subject) for w in windows]
+
+
+def test_an_unknown_device_counts_per_email_and_address_per_address_and_per_email() -> None:
+    assert _described(login_windows(SETTINGS, "a@example.com", "203.0.113.1", None)) == [
+        (EMAIL_AT_ADDRESS, 900, 7, "a@example.com 203.0.113.1"),
+        (ADDRESS, 3600, 90, "203.0.113.1"),
+        (EMAIL, 3600, 30, "a@example.com")]
+
+
+def test_a_known_device_counts_per_device_only_never_per_email() -> None:
+    assert _described(login_windows(SETTINGS, "a@example.com", "203.0.113.1", "dev-1")) == [
+        (DEVICE, 900, 7, "dev-1")]
+
+
+def test_sign_ups_count_per_address() -> None:
+    assert _described(signup_windows(SETTINGS, "203.0.113.1")) == [(SIGNUP, 3600, 4, "203.0.113.1")]

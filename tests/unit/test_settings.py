@@ -31,7 +31,11 @@ def test_values_are_parsed_and_named_in_errors() -> None:
 def test_production_refuses_development_secrets() -> None:
     with pytest.raises(SettingsError, match="TALLY_CURSOR_SECRET"):
         Settings.from_env({"TALLY_ENV": "production"})
-    strong = {"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "x" * 40}
+    with pytest.raises(SettingsError, match="TALLY_DEVICE_SECRET"):
+        Settings.from_env({"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "x" * 40})
+    with pytest.raises(SettingsError, match="TALLY_DEVICE_SECRET"):
+        Settings.from_env({"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "x" * 40, "TALLY_DEVICE_SECRET": "short"})
+    strong = {"TALLY_ENV": "production", "TALLY_CURSOR_SECRET": "x" * 40, "TALLY_DEVICE_SECRET": "y" * 40}
     with pytest.raises(SettingsError, match="TALLY_DEMO_PARTNER_SECRET"):
         Settings.from_env(strong)
     production = Settings.from_env({**strong, "TALLY_DEMO_PARTNER_SECRET": "whsec_b3RoZXI="})
