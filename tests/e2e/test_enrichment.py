@@ -14,6 +14,8 @@ import pytest
 import requests
 
 from service.bootstrap import Runtime
+from service.broker.management import Management
+from service.broker.topology import ENRICH
 from service.repositories.partners import PartnerRepository
 from service.settings import Settings
 from tests.support.simulators import (
@@ -81,21 +83,24 @@ def _sources(session, owner: LinkedUser, ids: set[str], partner_id: str) -> Coun
     return Counter(r.category_source for r in _rows(session, owner, ids, partner_id))
 
 
-def _stable(read, seconds: float = 3.0, timeout: float = 90.0):  # type: ignore[no-untyped-def]
-    """read()'s value once it stopped changing for `seconds`."""
-    last, since, deadline = read(), time.monotonic(), time.monotonic() + timeout
-    while time.monotonic() - since < seconds:
-        assert time.monotonic() < deadline, f"still changing after {timeout}s: {last}"
+def _enrich_queue_done(management: Management, timeout: float = 120.0) -> None:
+    """Every tally.enrich message acked: none ready, none held by the worker, twice in a row
+    (the management API's counts lag by a second). A "no change for a few seconds" wait was
+    shorter than the worker's hold-and-retry while the breaker closes again, so it stopped early."""
+    deadline = time.monotonic() + timeout
+    empty_since: float | None = None
+    while empty_since is None or time.monotonic() - empty_since < 2.0:
+        assert time.monotonic() < deadline, f"tally.enrich not done after {timeout}s: {management.queue(ENRICH)}"
+        if management.queue(ENRICH).get("messages", 1) == 0:
+            empty_since = empty_since or time.monotonic()
+        else:
+            empty_since = None
         time.sleep(0.5)
-        now = read()
-        if now != last:
-            last, since = now, time.monotonic()
-    return last
 
 
 def test_api_outage_during_a_burst_then_re_enrichment(
         workers: list[AppProcess], merchant_api: SimulatorProcess, bank: tuple[SimulatorProcess, str],
-        runtime: Runtime, session) -> None:  # type: ignore[no-untyped-def]
+        runtime: Runtime, session, management: Management) -> None:  # type: ignore[no-untyped-def]
     sim, partner_id = bank
     owner = linked_user(runtime, partner_id)
     _faults(merchant_api, outage=True)
@@ -118,7 +123,8 @@ def test_api_outage_during_a_burst_then_re_enrichment(
     _faults(merchant_api, outage=False)
     wait_until(lambda: _sources(session, owner, ids, partner_id)["merchant_api"] > 0, timeout=90,
                message="re-enrichment")
-    after = _stable(lambda: _sources(session, owner, ids, partner_id))
+    _enrich_queue_done(management)
+    after = _sources(session, owner, ids, partner_id)
     assert sum(after.values()) == len(ids)
     assert after["merchant_api"] > len(ids) // 2
     # What stayed on a lower layer is exactly what the API cannot answer: unknown merchants
