@@ -91,10 +91,8 @@ def _enrich_queue_done(management: Management, timeout: float = 120.0) -> None:
     empty_since: float | None = None
     while empty_since is None or time.monotonic() - empty_since < 2.0:
         assert time.monotonic() < deadline, f"tally.enrich not done after {timeout}s: {management.queue(ENRICH)}"
-        if management.queue(ENRICH).get("messages", 1) == 0:
-            empty_since = empty_since or time.monotonic()
-        else:
-            empty_since = None
+        empty = management.queue(ENRICH).get("messages", 1) == 0
+        empty_since = (empty_since or time.monotonic()) if empty else None
         time.sleep(0.5)
 
 
