@@ -1,1 +1,2 @@
-"""Queue consumers: batched, idempotent writes from RabbitMQ to Cassandra (DESIGN.md §2, §4)."""
+"""Queue consumers: batched, idempotent writes from RabbitMQ to Cassandra (docs/design.md,
+"Processes" and "A transaction's life")."""

@@ -1,6 +1,6 @@
 """A consumer's small HTTP side on TALLY_METRICS_PORT (internal): `/livez`, `/readyz`
 (connected to the broker, not paused by a storage outage, Cassandra answers) and `/metrics`;
-plus a poller that publishes the queue depths of DESIGN.md §8 as a gauge."""
+plus a poller that publishes the queue depths of docs/operators.md as a gauge."""
 
 from __future__ import annotations
 

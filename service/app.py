@@ -1,5 +1,5 @@
 """The Flask app factory. Both gunicorn instances serve this package, each registering only
-its own blueprints (DESIGN.md §2): `ingest` takes webhooks, `api` serves the apps."""
+its own blueprints (docs/design.md, "Processes"): `ingest` takes webhooks, `api` serves the apps."""
 
 from __future__ import annotations
 

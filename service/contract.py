@@ -1,4 +1,4 @@
-"""The partner wire contract (DESIGN.md §3): one webhook body is `{"transactions": [...]}`
+"""The partner wire contract (docs/design.md, "The bank contract"): one webhook body is `{"transactions": [...]}`
 with 1..100 transactions. Used by the ingest endpoint (to accept or refuse a request whole),
 by the consumers (to decode the raw body they are handed) and by backfill.
 

@@ -1,4 +1,4 @@
-"""JSON logs, one object per line, for every process (DESIGN.md §8).
+"""JSON logs, one object per line, for every process (docs/operators.md).
 
 Each process type writes `<TALLY_LOG_DIR>/<name>.log`, rotated by size. gunicorn workers of
 one instance share a file, so rotation uses concurrent-log-handler's lock-protected handler

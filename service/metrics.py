@@ -1,4 +1,4 @@
-"""Prometheus metrics of every process (DESIGN.md §8), defined once.
+"""Prometheus metrics of every process (docs/operators.md), defined once.
 
 gunicorn instances run prometheus_client in multiprocess mode (PROMETHEUS_MULTIPROC_DIR is
 set and wiped by whoever starts gunicorn; see service/gunicorn_conf.py); consumers serve

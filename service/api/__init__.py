@@ -1,4 +1,4 @@
-"""The API for the mobile and web apps (DESIGN.md §7), served by the `api` instance.
+"""The API for the mobile and web apps (docs/api.md), served by the `api` instance.
 
 Views are thin: they parse (service.api.parsing), call one function of service.auth,
 service.users or service.history, and map its outcome to a status. Routes under /me

@@ -1,4 +1,4 @@
-"""Sign-up and sessions: POST /users, POST /auth/login, POST /auth/logout (DESIGN.md §7)."""
+"""Sign-up and sessions: POST /users, POST /auth/login, POST /auth/logout (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The user's profile and bank accounts: GET /me, POST /me/accounts,
-DELETE /me/accounts/{partner_id}/{account_number} (DESIGN.md §7)."""
+DELETE /me/accounts/{partner_id}/{account_number} (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The user's transactions: GET /me/transactions, PATCH /me/transactions/{partner_id}/
-{transaction_id}, GET /me/summary (DESIGN.md §7)."""
+{transaction_id}, GET /me/summary (docs/api.md)."""
 
 from __future__ import annotations
 

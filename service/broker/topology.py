@@ -1,4 +1,4 @@
-"""The exchange and queues of DESIGN.md §2. Declarations carry only `x-queue-type`;
+"""The exchange and queues of docs/design.md, "Processes". Declarations carry only `x-queue-type`;
 delivery limit, dead-lettering and length limits are policies (see `policies`), so they can
 change without redeclaring a queue."""
 

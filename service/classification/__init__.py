@@ -1,4 +1,4 @@
-"""Transaction classification: pure functions over package data (DESIGN §5).
+"""Transaction classification: pure functions over package data (docs/design.md, "Categories").
 
 `classify()` applies the layers user_rule > merchant_api > mcc > description > fallback;
 `merchant_key()` normalises merchant names for the lookup cache and user rules.

@@ -1,4 +1,4 @@
-"""Tally's budget categories and the layers that may assign one (DESIGN §5).
+"""Tally's budget categories and the layers that may assign one (docs/design.md, "Categories").
 
 The slugs are a public contract: they are stored with every transaction, sent to the apps and
 used in user rules. Renaming one needs a data migration, so the tuple below is append-only.

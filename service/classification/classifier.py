@@ -1,4 +1,4 @@
-"""`classify()`: one transaction's category from the layers of DESIGN §5, first match wins."""
+"""`classify()`: one transaction's category from the layers of docs/design.md, "Categories", first match wins."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Classifier accuracy on a labelled set: the product metric of DESIGN §5.
+"""Classifier accuracy on a labelled set: the product metric of docs/design.md, "Categories".
 
 The set is CSV with the header `descriptor,mcc,expected` and an optional `amount` column
 (signed, negative = money out). The merchant-lookup API is never consulted: the figure measures

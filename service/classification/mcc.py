@@ -1,7 +1,7 @@
 """The `mcc` layer: ISO 18245 merchant category code → Tally category.
 
 The table is service/data/mcc_categories.csv (mcc,category,description): every one of the 981
-codes of shared/data/mcc_codes.csv, reviewed by hand. The decisions a reader might question
+codes of the ISO 18245 list (a copy: tests/data/mcc_codes.csv), reviewed by hand. The decisions a reader might question
 are listed in service/classification/data/README.md.
 
 Some codes describe the *kind of acquirer contract* more than what the cardholder bought; for

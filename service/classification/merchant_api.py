@@ -1,4 +1,4 @@
-"""Tally's client of the third-party merchant-lookup API (DESIGN §5, the `merchant_api` layer).
+"""Tally's client of the third-party merchant-lookup API (docs/design.md, "Categories", the `merchant_api` layer).
 
     client = MerchantLookupClient(settings, MerchantRepository(session))
     result = client.lookup_many([MerchantQuery(key, name, mcc, city, country), ...])

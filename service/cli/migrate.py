@@ -1,4 +1,5 @@
-"""`tally migrate`: the Cassandra schema (DESIGN.md §6), then the RabbitMQ topology (§2)."""
+"""`tally migrate`: the Cassandra schema (docs/design.md, "Data model"), then the RabbitMQ
+topology (docs/design.md, "Processes")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A stored transaction as the user sees it: the user's own category (an override, source
-`user`) merged over what the consumers decided, and its JSON shape (DESIGN.md §7)."""
+`user`) merged over what the consumers decided, and its JSON shape (docs/api.md)."""
 
 from __future__ import annotations
 

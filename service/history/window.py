@@ -1,6 +1,6 @@
 """Time windows in the user's time zone, and the UTC day partitions that cover them.
 
-Transactions are partitioned by the UTC day of `authorized_at` (DESIGN.md §4), but a user's
+Transactions are partitioned by the UTC day of `authorized_at` (docs/design.md, "A transaction's life"), but a user's
 "last 30 days" or "May" starts at *their* local midnight. A window is the half-open UTC interval
 [start, end) between two local midnights; `utc_days()` lists the partitions that can hold rows
 of it (newest first), and rows are kept only if start <= authorized_at < end.

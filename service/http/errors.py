@@ -1,5 +1,5 @@
-"""Every error is JSON: `{"error", "message", "details"?, "request_id"}` (DESIGN.md §3, §7),
-404/405/413 and unexpected failures included. Views raise ApiError; nothing else leaks.
+"""Every error is JSON: `{"error", "message", "details"?, "request_id"}` (docs/design.md, "The
+bank contract"; docs/api.md), 404/405/413 and unexpected failures included. Views raise ApiError; nothing else leaks.
 
 Cassandra being unavailable (service.storage.failures.UNAVAILABLE) is a 503 with Retry-After
 on every route, decided here rather than in each view. Every 503 writes exactly one log line,

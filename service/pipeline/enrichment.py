@@ -1,4 +1,4 @@
-"""The merchant-lookup layer and re-enrichment (DESIGN.md §5).
+"""The merchant-lookup layer and re-enrichment (docs/design.md, "Categories").
 
 `WithMerchantLookup` asks the merchant-lookup client for every distinct merchant of a batch
 (caches first, then the API, bounded by the per-batch deadline). A merchant it could not

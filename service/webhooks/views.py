@@ -1,4 +1,4 @@
-"""The webhook endpoint, checks in DESIGN.md §3 order: 413 → 401 → 415 → 400 → 422, then
+"""The webhook endpoint, checks in docs/design.md, "The bank contract" order: 413 → 401 → 415 → 400 → 422, then
 publish one message with the raw body and answer 202 only after the broker's confirm."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One signed webhook request, delivered the way DESIGN.md §3 expects a partner to.
+"""One signed webhook request, delivered the way docs/design.md, "The bank contract" expects a partner to.
 
 Every attempt carries the same `webhook-id` but a NEW `webhook-timestamp` and signature
 (Standard Webhooks). Only 5xx answers, timeouts and connection errors are retried, with

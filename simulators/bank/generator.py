@@ -1,4 +1,4 @@
-"""Card transactions with exactly the wire shape of DESIGN.md §3, drawn from the catalog.
+"""Card transactions with exactly the wire shape of docs/design.md, "The bank contract", drawn from the catalog.
 
 Deterministic for a given seed and call sequence. Transaction ids are `tx_<counter>_<random>`:
 the counter makes them unique within one bank process, the random part (from the seed) keeps

@@ -1,4 +1,4 @@
-"""DESIGN.md §1: logins stay fast while a bank bursts. A partner posts webhooks for the same
+"""docs/design.md, "The three problems": logins stay fast while a bank bursts. A partner posts webhooks for the same
 user non-stop while a rate-capped consumer writes them to Cassandra; the ingest queue is
 non-empty at every login attempt, and every attempt succeeds quickly."""
 

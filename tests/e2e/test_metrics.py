@@ -1,4 +1,4 @@
-"""/metrics of ingest, api and a consumer: the metrics of DESIGN.md §8, moving as webhooks flow."""
+"""/metrics of ingest, api and a consumer: the metrics of docs/operators.md, moving as webhooks flow."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /hook/transaction through gunicorn and the real RabbitMQ (DESIGN.md §3)."""
+"""POST /hook/transaction through gunicorn and the real RabbitMQ (docs/design.md, "The bank contract")."""
 
 from __future__ import annotations
 

@@ -219,7 +219,7 @@ def received_ids(receiver: WebhookReceiver) -> list[str]:
 
 
 def assert_wire_shaped(tx: dict[str, Any]) -> None:
-    """The rules of DESIGN.md §3, checked independently of Tally's own parser."""
+    """The rules of docs/design.md, "The bank contract", checked independently of Tally's own parser."""
     assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", tx["transaction_id"])
     assert re.fullmatch(r"[A-Za-z0-9-]{1,34}", tx["account_number"])
     assert re.fullmatch(r"[A-Za-z0-9-]{1,32}", tx["card_id"])

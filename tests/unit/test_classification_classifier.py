@@ -1,4 +1,4 @@
-"""classify(): the layer order of DESIGN §5, the weak-MCC rule, and the recorded source."""
+"""classify(): the layer order of docs/design.md, "Categories", the weak-MCC rule, and the recorded source."""
 
 from decimal import Decimal
 

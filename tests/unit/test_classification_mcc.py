@@ -20,8 +20,7 @@ from service.classification.mcc import (
     normalize_mcc,
 )
 
-# A copy of shared/data/mcc_codes.csv (the design card's ISO 18245 list), kept in the repository
-# so that this check runs on every clone.
+# The ISO 18245 list the table must cover, kept in the repository so this check runs on every clone.
 SHARED_MCC_LIST = Path(__file__).resolve().parents[1] / "data" / "mcc_codes.csv"
 
 
