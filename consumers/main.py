@@ -56,16 +56,14 @@ def build_pipeline(rt: Runtime) -> TransactionPipeline:
         classifier=classifier, enrich_later=enrich_later)
 
 
-def run_transactions(settings: Settings, name: str) -> None:
+def run_transactions(settings: Settings, name: str, worker: type[TransactionWorker] = TransactionWorker) -> None:
+    """The consumer process; `worker` may be a subclass (tests slow its acks down this way)."""
     rt = Runtime(settings, f"consumer-{name}", publisher_pool_size=2)
 
     def build() -> BatchWorker:
         partners = CachedPartners(rt.repository(PartnerRepository), settings.partner_cache_seconds)
-        ack_delay = float(os.environ.get("TALLY_TEST_ACK_DELAY_SECONDS", "0")) if settings.env == "test" else 0.0
-        return TransactionWorker(settings, build_pipeline(rt), partners,
-                                 storage_probe=lambda: rt.check_cassandra()[0],
-                                 outbox=rt.repository(LinkOutboxRepository), publishers=rt.publishers,
-                                 ack_delay=ack_delay)
+        return worker(settings, build_pipeline(rt), partners, storage_probe=lambda: rt.check_cassandra()[0],
+                      outbox=rt.repository(LinkOutboxRepository), publishers=rt.publishers)
 
     _run(rt, f"consumer-{name}", build)
 

@@ -40,8 +40,8 @@ class TransactionWorker(BatchWorker):
     name = "transactions"
 
     def __init__(self, settings: Settings, pipeline: TransactionPipeline, partners: CachedPartners, *,
-                 storage_probe: Callable[[], bool], outbox: LinkOutboxRepository, publishers: PublisherPool,
-                 ack_delay: float = 0.0) -> None:
+                 storage_probe: Callable[[], bool], outbox: LinkOutboxRepository,
+                 publishers: PublisherPool) -> None:
         super().__init__(settings)
         # ingest may hold the full prefetch; backfill enough for one full batch; link events
         # are rare. Batches take ingest first (see BatchWorker._take_batch).
@@ -52,7 +52,6 @@ class TransactionWorker(BatchWorker):
         self.storage_probe = storage_probe
         self.outbox = outbox
         self.publishers = publishers
-        self.ack_delay = ack_delay  # a test hook: seconds between the write and the acks
         self.sweep_every = settings.link_sweep_seconds
         self._next_sweep = time.monotonic() + self.sweep_every
 
@@ -89,8 +88,6 @@ class TransactionWorker(BatchWorker):
             if isinstance(held.decoded, LinkEvent):
                 self._drain(held.decoded, outcome)
         self._log(outcome)
-        if self.ack_delay:
-            time.sleep(self.ack_delay)
         return dead
 
     def _drain(self, event: LinkEvent, outcome: Outcome) -> None:

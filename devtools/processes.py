@@ -144,11 +144,16 @@ def start_consumer(settings: Settings, log_dir: Path, name: str, command: str = 
                    **extra_env: str) -> AppProcess:
     """A `tally consumer` (or `tally enrich`) process; ready when its /readyz answers
     (connected to the broker, Cassandra up)."""
+    return start_worker(settings, log_dir, name, [str(BIN / "tally"), command], **extra_env)
+
+
+def start_worker(settings: Settings, log_dir: Path, name: str, program: list[str], **extra_env: str) -> AppProcess:
+    """Any worker entry point that takes --name and --metrics-port, like `tally consumer`."""
     port = free_port()
     env = settings_env(settings, **extra_env)
-    app = start_process(f"{command}-{name}-{port}", [str(BIN / "tally"), command, "--name", name,
-                                                     "--metrics-port", str(port)],
-                        env, log_dir, ready_url=f"http://127.0.0.1:{port}/readyz")
+    argv = [*program, "--name", name, "--metrics-port", str(port)]
+    app = start_process(f"{Path(program[-1]).name}-{name}-{port}", argv, env, log_dir,
+                        ready_url=f"http://127.0.0.1:{port}/readyz")
     app.url = f"http://127.0.0.1:{port}"
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from service.broker.topology import INGEST
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.queues import drain
-from tests.support.stack import AppProcess, running, start_consumer, wait_until
+from tests.support.stack import AppProcess, running, start_consumer, start_worker, wait_until
 from tests.support.stored import rows_by_id, rows_of_user
 from tests.support.users import linked_user
 from tests.support.webhooks import BankPartner, transaction
@@ -25,8 +26,9 @@ def test_sigkilled_consumer_with_unacked_messages_stores_every_id_once(
     batches = [[transaction(account_number=owner.account_number) for _ in range(100)] for _ in range(10)]
     ids = [t["transaction_id"] for batch in batches for t in batch]
 
-    # The test hook makes this consumer wait 30 s between its write and its acks.
-    doomed = start_consumer(test_settings, log_dir, "doomed", TALLY_TEST_ACK_DELAY_SECONDS="30")
+    # This consumer waits 30 s between its write and its acks (a subclass of the real worker).
+    doomed = start_worker(test_settings, log_dir, "doomed", [sys.executable, "-m", "tests.support.slow_consumer"],
+                          ACK_DELAY_SECONDS="30")
     try:
         for batch in batches:
             assert webhooks.post(ingest.url, partner, batch).status_code == 202

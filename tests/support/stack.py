@@ -13,8 +13,9 @@ from devtools.processes import (
     start_gunicorn,
     start_process,
     start_simulator,
+    start_worker,
     wait_until,
 )
 
 __all__ = ["BIN", "ROOT", "AppProcess", "free_port", "running", "settings_env", "start_consumer", "start_gunicorn",
-           "start_process", "start_simulator", "wait_until"]
+           "start_process", "start_simulator", "start_worker", "wait_until"]
