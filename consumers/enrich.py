@@ -16,7 +16,7 @@ from consumers.worker import BatchWorker, DeadLetter, Held, QueueSpec, Undecodab
 from service import metrics
 from service.broker.topology import ENRICH
 from service.classification.categories import MERCHANT_API, SOURCE_CONFIDENCE
-from service.classification.merchant_api import MerchantLookupClient
+from service.merchants.lookup import MerchantLookupClient
 from service.pipeline.enrichment import EnrichItem, decode
 from service.repositories.transactions import CategoryUpdate, TransactionRepository
 from service.settings import Settings

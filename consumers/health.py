@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from service import metrics
 from service.broker.management import Management
 from service.broker.topology import BACKFILL, DEAD, ENRICH, INGEST
-from service.classification.merchant_api import MerchantLookupClient, MerchantLookupStats
+from service.merchants.lookup import MerchantLookupClient, MerchantLookupStats
 
 log = logging.getLogger("tally.consumer.health")
 DEPTH_QUEUES = (INGEST, BACKFILL, ENRICH, DEAD)

@@ -16,7 +16,7 @@ from consumers.worker import BatchWorker
 from service import logs
 from service.bootstrap import Runtime
 from service.broker.management import Management
-from service.classification.merchant_api import MerchantLookupClient
+from service.merchants.lookup import MerchantLookupClient
 from service.pipeline.classify import ClassificationStep, LocalLayers
 from service.pipeline.enrichment import EnrichmentSink, WithMerchantLookup
 from service.pipeline.processor import TransactionPipeline

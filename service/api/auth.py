@@ -16,6 +16,7 @@ from service.auth.login import Credentials, InvalidCredentials, NotAnEmail, TooM
 from service.auth.passwords import dummy_hash
 from service.auth.ratelimit import FixedWindows
 from service.auth.sessions import close_session
+from service.auth.signup import TooManySignUps, sign_up
 from service.bootstrap import Runtime, runtime
 from service.history.rows import instant
 from service.http.errors import ApiError
@@ -23,7 +24,6 @@ from service.repositories.ratelimits import AttemptRepository
 from service.repositories.sessions import SessionRepository
 from service.repositories.users import UserRepository
 from service.users.registration import EmailTaken, NewUser, RegistrationError
-from service.users.signup import TooManySignUps, sign_up
 
 blueprint = Blueprint("auth", __name__)
 DUMMY_HASH = "auth.dummy_password_hash"

@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from service.broker.publisher import PublisherPool
 from service.broker.topology import ENRICH
-from service.classification.merchant_api import MerchantLookupClient, MerchantQuery
+from service.merchants.lookup import MerchantLookupClient, MerchantQuery
 from service.pipeline.classify import Decision, Subject, classify_locally
 from service.repositories.transactions import TransactionRow
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 from cassandra.cluster import Session
 
-from service.classification.merchant_api import (
+from service.merchants.lookup import (
     FOUND_TTL,
     NOT_FOUND_TTL,
     MerchantInfo,

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from service.auth.ratelimit import FixedWindows
+from service.auth.signup import TooManySignUps, sign_up
 from service.repositories.ratelimits import WindowKey
 from service.settings import Settings
 from service.users.registration import NewUser, RegistrationError
-from service.users.signup import TooManySignUps, sign_up
 
 NOW = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
 SETTINGS = Settings.from_env(signups_per_hour=2, bcrypt_cost=4)

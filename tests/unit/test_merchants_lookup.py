@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.classification.categories import CATEGORY_SLUGS
-from service.classification.merchant_api import API_CATEGORIES, tally_category
+from service.merchants.lookup import API_CATEGORIES, tally_category
 from simulators.catalog import merchants
 
 UNMAPPED = {"gambling"}  # deliberately without a Tally category: the lower layers decide
