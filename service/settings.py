@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = (REPO_ROOT / "setup.cfg").is_file()  # a source checkout; else an installed wheel (site-packages)
 DEV_CURSOR_SECRET = "dev-cursor-secret-change-me"  # noqa: S105 - refused in production
 DEV_DEVICE_SECRET = "dev-device-secret-change-me"  # noqa: S105 - refused in production
 DEMO_PARTNER_SECRET = "whsec_ZGVtby1wYXJ0bmVyLXNpZ25pbmcta2V5LWRvLW5vdC11c2U="  # noqa: S105 - refused in production
@@ -31,6 +32,7 @@ class Field:
     default: Any
     help: str
     kind: type = str
+    shown: str | None = None  # the default as the README's table shows it, when it depends on the install
 
 
 FIELDS: dict[str, Field] = {
@@ -51,7 +53,8 @@ FIELDS: dict[str, Field] = {
     "replication_strategy": Field("TALLY_REPLICATION_STRATEGY", "", "`SimpleStrategy` or "
                                   "`NetworkTopologyStrategy`; empty: Simple locally, NetworkTopology in "
                                   "production"),
-    "schema_dir": Field("TALLY_SCHEMA_DIR", str(REPO_ROOT / "cassandra"), "folder of the numbered `.cql` files"),
+    "schema_dir": Field("TALLY_SCHEMA_DIR", "", "folder of the numbered `.cql` files; empty: the schema "
+                        "shipped with Tally (`cassandra/`)"),
     "slow_query_ms": Field("TALLY_SLOW_QUERY_MS", 200, "Cassandra statements slower than this are logged", int),
     # RabbitMQ
     "amqp_url": Field("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/tally", "broker URL; its path is the "
@@ -71,7 +74,9 @@ FIELDS: dict[str, Field] = {
                                    "(a disable or a new secret takes effect within it)", float),
     "readiness_cache_seconds": Field("TALLY_READINESS_CACHE_SECONDS", 3.0, "how long /readyz reuses its "
                                      "last answer", float),
-    "log_dir": Field("TALLY_LOG_DIR", str(REPO_ROOT / "var" / "log"), "JSON logs (rotated); empty: stdout"),
+    "log_dir": Field("TALLY_LOG_DIR", str(REPO_ROOT / "var" / "log") if CHECKOUT else "", "JSON logs (rotated); "
+                     "empty: stdout (the default of an installed wheel: never a folder inside site-packages)",
+                     shown="<repo>/var/log in a checkout, empty installed"),
     "log_max_bytes": Field("TALLY_LOG_MAX_BYTES", 50 * 1024 * 1024, "size at which a log file rotates", int),
     "log_backups": Field("TALLY_LOG_BACKUPS", 5, "rotated log files kept", int),
     # Users
@@ -297,7 +302,7 @@ def markdown_table() -> str:
     """The README's settings table."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for field in FIELDS.values():
-        default = field.default
+        default = field.shown if field.shown is not None else field.default
         if isinstance(default, str) and default.startswith(str(REPO_ROOT)):
             default = "<repo>" + default[len(str(REPO_ROOT)):]
         rows.append(f"| `{field.env}` | `{default}` | {field.help} |")

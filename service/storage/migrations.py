@@ -1,5 +1,11 @@
-"""`tally migrate`, the Cassandra half: the keyspace, then the numbered `.cql` files of
-TALLY_SCHEMA_DIR in order, each recorded in `schema_migrations` once applied.
+"""`tally migrate`, the Cassandra half: the keyspace, then the numbered `.cql` files in order,
+each recorded in `schema_migrations` once applied.
+
+The files are cassandra/*.cql. An installed wheel carries them as the package data of
+`service.schema` (setup.py maps the folder there; cassandra/ itself is never a Python package,
+it would shadow the driver); a source checkout, editable installs included, reads the folder
+itself. TALLY_SCHEMA_DIR names another folder. No schema file at all is an error, never
+"0 applied".
 
 Two runs at once are serialised by a lightweight-transaction lock (a row with a TTL, so a
 crashed run cannot hold it forever); the second run waits, then finds nothing to do.
@@ -18,11 +24,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 from cassandra.cluster import Session
 
-from service.settings import Settings
+from service.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("tally.migrate")
 
@@ -46,7 +54,6 @@ class MigrationError(RuntimeError):
 class SchemaFile:
     version: int
     name: str
-    path: Path
     text: str
 
     @property
@@ -68,18 +75,32 @@ class MigrationReport:
     changed: list[str] = field(default_factory=list)  # applied files whose text changed since
 
 
-def schema_files(directory: str | Path) -> list[SchemaFile]:
-    path = Path(directory)
-    if not path.is_dir():
-        raise MigrationError(f"schema folder {path} does not exist (TALLY_SCHEMA_DIR)")
+def schema_folder(directory: str = "") -> Traversable:
+    """TALLY_SCHEMA_DIR when set; else the installed package data, or the checkout's cassandra/."""
+    if directory:
+        return Path(directory)
+    try:
+        return resources.files("service.schema")
+    except ModuleNotFoundError:  # a source checkout: the folder is not a package there
+        return REPO_ROOT / "cassandra"
+
+
+def schema_files(directory: str | Path = "") -> list[SchemaFile]:
+    """The numbered files in order; MigrationError when the folder is missing, holds none, or
+    two share a number."""
+    folder = schema_folder(str(directory))
+    if not folder.is_dir():
+        raise MigrationError(f"schema folder {folder} does not exist (TALLY_SCHEMA_DIR)")
     files = []
-    for entry in sorted(path.iterdir()):
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         match = FILE_PATTERN.match(entry.name)
         if match:
-            files.append(SchemaFile(int(match.group(1)), entry.name, entry, entry.read_text()))
+            files.append(SchemaFile(int(match.group(1)), entry.name, entry.read_text()))
+    if not files:
+        raise MigrationError(f"no schema files (NNN_name.cql) in {folder}")
     versions = [f.version for f in files]
     if len(set(versions)) != len(versions):
-        raise MigrationError(f"two schema files in {path} share a number: {sorted(versions)}")
+        raise MigrationError(f"two schema files in {folder} share a number: {sorted(versions)}")
     return files
 
 

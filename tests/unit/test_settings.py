@@ -53,3 +53,14 @@ def test_readme_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     assert markdown_table() in readme
     assert all(f"`{field.env}`" in readme for field in FIELDS.values())
+
+
+def test_an_installed_wheel_logs_to_stdout_never_into_site_packages() -> None:
+    """Run from a checkout, logs default to <repo>/var/log; from an installed wheel (the `wheel`
+    layer runs these tests there), to stdout."""
+    from service import settings as module
+
+    default = FIELDS["log_dir"].default
+    assert default == (str(module.REPO_ROOT / "var" / "log") if module.CHECKOUT else "")
+    assert "site-packages" not in default
+    assert FIELDS["schema_dir"].default == ""  # the shipped schema (service.storage.migrations)
