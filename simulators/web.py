@@ -68,6 +68,14 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def shares(body: dict[str, Any], allowed: set[str], names: tuple[str, ...]) -> dict[str, Any]:
+    """A configuration change from a JSON body: unknown fields refused, `names` checked as shares."""
+    unknown = set(body) - allowed
+    if unknown:
+        raise InputError(f"unknown fields: {', '.join(sorted(unknown))}")
+    return {name: share(body, name) for name in names if name in body}
+
+
 def share(body: dict[str, Any], name: str, default: float | None = None) -> float | None:
     """A share in [0, 1] from a JSON body (absent: default)."""
     value = body.get(name, default)
@@ -128,6 +136,16 @@ def configure_logging(log_requests: bool) -> None:
 
 class CommandError(Exception):
     """A client command failed; main() prints the message and exits 2."""
+
+
+def run_command(prog: str, parser: Any, argv: list[str] | None) -> int:
+    """A simulator CLI's main: parse, run the chosen command, a CommandError is one line and 2."""
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except CommandError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
 
 
 def call(method: str, url: str, body: dict[str, Any] | None = None, timeout: float = 10.0) -> Any:

@@ -140,17 +140,19 @@ def normalize(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
-def split_processor(text: str) -> tuple[str, str | None]:
+def split_processor(text: str, processors: tuple[Processor, ...] = PROCESSORS) -> tuple[str, str | None, bool]:
     """`text` without leading payment-processor prefixes (several may be stacked, as in
-    "DD *DOORDASH*…"), and the first prefix's category hint, if any."""
+    "DD *DOORDASH*…"), the first prefix's category hint if any, and whether any was found."""
     hint: str | None = None
-    for _ in range(len(PROCESSORS)):
-        prefix = next((p for p in PROCESSORS if p.pattern.match(text)), None)
+    found = False
+    for _ in range(len(processors)):
+        prefix = next((p for p in processors if p.pattern.match(text)), None)
         if prefix is None:
             break
         text = prefix.pattern.sub("", text, count=1)
         hint = hint or prefix.hint
-    return text, hint
+        found = True
+    return text, hint, found
 
 
 def strip_processor_prefix(text: str) -> str:
@@ -178,7 +180,7 @@ def read_description(text: str, amount: Decimal | None = None) -> Reading:
     keyword matched: the processor's hint, else an airline ticket number, else nothing.
     """
     words = normalize(text).split()
-    rest, hint, processor = _split_classifying_processor(text)
+    rest, hint, processor = split_processor(text, CLASSIFYING_PROCESSORS)
     best = best_match(words, amount)
     if best is not None:
         return Reading(best.keyword.category, best.keyword.kind, processor)
@@ -194,19 +196,6 @@ def classify_description(text: str, amount: Decimal | None = None) -> str | None
     read_description)."""
     return read_description(text, amount).category
 
-
-def _split_classifying_processor(text: str) -> tuple[str, str | None, bool]:
-    """Like split_processor, with CLASSIFYING_PROCESSORS; also whether any prefix was found."""
-    hint: str | None = None
-    found = False
-    for _ in range(len(CLASSIFYING_PROCESSORS)):
-        prefix = next((p for p in CLASSIFYING_PROCESSORS if p.pattern.match(text)), None)
-        if prefix is None:
-            break
-        text = prefix.pattern.sub("", text, count=1)
-        hint = hint or prefix.hint
-        found = True
-    return text, hint, found
 
 
 def best_match(words: list[str], amount: Decimal | None) -> KeywordMatch | None:

@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 from simulators.bank.app import create_app
 from simulators.bank.bank import Bank
 from simulators.bank.control import DEFAULT_WEBHOOK_URL, BankConfig
-from simulators.web import CommandError, call, configure_logging, env_default, serve
+from simulators.web import call, configure_logging, env_default, run_command, serve
 
 DEFAULT_PORT = 8101
 DEFAULT_BANK_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
@@ -23,12 +23,7 @@ PROGRESS_EVERY = 2.0  # seconds between progress lines of `send`
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except CommandError as exc:
-        print(f"tally-bank-sim: {exc}", file=sys.stderr)
-        return 2
+    return run_command("tally-bank-sim", _parser(), argv)
 
 
 def _parser() -> argparse.ArgumentParser:

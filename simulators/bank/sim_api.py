@@ -20,7 +20,7 @@ from flask import Blueprint, Response, jsonify
 from simulators.bank import inputs
 from simulators.bank.bank import Bank
 from simulators.bank.ledger import link_expiry_iso
-from simulators.web import InputError, json_body, json_error, number, share
+from simulators.web import InputError, json_body, json_error, number, share, shares
 
 MAX_SEND = 10_000_000
 MAX_GENERATE = 1_000_000
@@ -152,13 +152,7 @@ def _start(bank: Bank, params: dict[str, Any], description: dict[str, Any],
 
 
 def _config_changes(body: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(body) - CONFIG_FIELDS
-    if unknown:
-        raise InputError(f"unknown fields: {', '.join(sorted(unknown))}")
-    changes: dict[str, Any] = {}
-    for name in ("error_rate", "forget_rate"):
-        if name in body:
-            changes[name] = share(body, name)
+    changes = shares(body, CONFIG_FIELDS, ("error_rate", "forget_rate"))
     if "webhook_url" in body:
         changes["webhook_url"] = inputs.http_url(body["webhook_url"], "webhook_url")
     for name, high in (("max_retry_seconds", 3600), ("backoff_initial", 60), ("backoff_max", 600),

@@ -22,7 +22,7 @@ from flask import Flask, Response, jsonify, request
 from simulators.catalog import Merchant, merchants
 from simulators.merchant.faults import FaultModel
 from simulators.merchant.matcher import Matcher
-from simulators.web import InputError, install_error_handlers, json_body, json_error, number, share
+from simulators.web import InputError, install_error_handlers, json_body, json_error, number, shares
 
 MAX_NAME = 256
 
@@ -112,13 +112,7 @@ def _merchant_json(merchant: Merchant) -> dict[str, Any]:
 
 
 def _fault_changes(body: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(body) - {"error_rate", "slow_rate", "slow_ms", "outage", "latency_ms"}
-    if unknown:
-        raise InputError(f"unknown fields: {', '.join(sorted(unknown))}")
-    changes: dict[str, Any] = {}
-    for name in ("error_rate", "slow_rate"):
-        if name in body:
-            changes[name] = share(body, name)
+    changes = shares(body, {"error_rate", "slow_rate", "slow_ms", "outage", "latency_ms"}, ("error_rate", "slow_rate"))
     for name in ("slow_ms", "latency_ms"):
         if name in body:
             changes[name] = float(number(body, name, 0, 600_000))

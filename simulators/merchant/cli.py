@@ -11,18 +11,13 @@ import sys
 
 from simulators.merchant.app import create_app
 from simulators.merchant.faults import FaultModel, Faults
-from simulators.web import CommandError, call, configure_logging, env_default, serve
+from simulators.web import call, configure_logging, env_default, run_command, serve
 
 DEFAULT_PORT = 8102
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except CommandError as exc:
-        print(f"tally-merchant-sim: {exc}", file=sys.stderr)
-        return 2
+    return run_command("tally-merchant-sim", _parser(), argv)
 
 
 def _parser() -> argparse.ArgumentParser:

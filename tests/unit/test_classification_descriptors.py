@@ -50,7 +50,7 @@ def test_normalize(text, expected):
     ("SPAR EXPRESS", "SPAR EXPRESS", None),
 ])
 def test_processor_prefixes(text, rest, hint):
-    assert split_processor(text) == (rest, hint)
+    assert split_processor(text) == (rest, hint, rest != text)
     assert strip_processor_prefix(text) == rest
 
 
