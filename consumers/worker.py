@@ -121,6 +121,7 @@ class BatchWorker:
         self._backoff = 0.5
         self._channels: list[Any] = []
         self._dead_publisher: ConfirmingPublisher | None = None
+        self.broker_url = settings.amqp_url  # unit tests use kombu's memory:// transport
         probe = Connection(settings.amqp_url)
         self._broker_errors = (OSError, *probe.connection_errors, *probe.channel_errors)
 
@@ -164,7 +165,7 @@ class BatchWorker:
         delay = 1.0
         while not self.should_stop:
             try:
-                with Connection(self.settings.amqp_url, heartbeat=30, connect_timeout=10) as conn:
+                with Connection(self.broker_url, heartbeat=30, connect_timeout=10) as conn:
                     conn.connect()
                     delay = 1.0
                     self._serve(conn)
