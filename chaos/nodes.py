@@ -1,0 +1,176 @@
+"""Extra Cassandra and RabbitMQ nodes on this host, started and stopped by the project's own
+scripts (scripts/cassandra, scripts/rabbitmq with a node folder, address and ports in the
+environment), and signalled by the pid those scripts report once the node is ready.
+
+The same blocks start a cluster: three CassandraNodes on 127.0.0.1-3 with one seed and
+evenly spaced tokens, three RabbitNodes with their own names and ports joined with
+`rabbitmqctl join_cluster`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Settings naming an existing cluster or broker make the scripts leave the local nodes alone.
+EXTERNAL = ("CASSANDRA_HOSTS", "AMQP_URL")
+
+
+def _script_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in EXTERNAL}
+    env.update(extra)
+    return env
+
+
+def _run(script: str, command: str, env: dict[str, str], timeout: float) -> str:
+    done = subprocess.run([str(ROOT / "scripts" / script), command], env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise NodeError(f"scripts/{script} {command} failed ({done.returncode}): {done.stderr.strip()[-800:]}")
+    return done.stdout.strip()
+
+
+class NodeError(RuntimeError):
+    pass
+
+
+def process_gone(pid: int) -> bool:
+    """The process has exited (a zombie its parent has not reaped yet counts as exited)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def wait_gone(pid: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not process_gone(pid):
+        if time.monotonic() > deadline:
+            raise NodeError(f"process {pid} still there {timeout:.0f} s after it was signalled")
+        time.sleep(0.1)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def stopped(pid: int) -> bool:
+    """The process is stopped by a signal (state T)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+    except OSError:
+        return False
+
+
+@dataclass
+class CassandraNode:
+    """A Cassandra node at `address` (CQL 9042, storage 7000 there) with its data in `folder`."""
+
+    address: str
+    folder: Path
+    jmx_port: int
+    heap: str = "512M"
+    cluster_name: str = "tally-local"
+    seeds: str = ""           # default: the node itself
+    initial_token: str = "0"  # noqa: S105 - a ring position, not a credential
+    pid: int | None = None    # the JVM this object started, once ready
+
+    def env(self) -> dict[str, str]:
+        return _script_env({"CASSANDRA_NODE_DIR": str(self.folder), "CASSANDRA_ADDRESS": self.address,
+                            "CASSANDRA_JMX_PORT": str(self.jmx_port), "CASSANDRA_HEAP": self.heap,
+                            "CASSANDRA_CLUSTER_NAME": self.cluster_name, "CASSANDRA_SEEDS": self.seeds or self.address,
+                            "CASSANDRA_INITIAL_TOKEN": self.initial_token})
+
+    def install(self) -> None:
+        _run("cassandra", "install", self.env(), timeout=1800)
+
+    def start(self) -> None:
+        """Starts the node (a no-op when it runs) and returns once CQL answers."""
+        _run("cassandra", "start", self.env(), timeout=300)
+        self.pid = int(_run("cassandra", "pid", self.env(), timeout=30))
+
+    def stop(self) -> None:
+        self.signal(signal.SIGCONT)  # a paused node cannot stop
+        _run("cassandra", "stop", self.env(), timeout=120)
+
+    def signal(self, sig: int) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def kill(self) -> int:
+        """SIGKILL to the JVM; returns its pid once it is gone."""
+        pid = self._running_pid()
+        os.kill(pid, signal.SIGKILL)
+        wait_gone(pid)
+        return pid
+
+    def _running_pid(self) -> int:
+        if self.pid is None or process_gone(self.pid):
+            raise NodeError(f"the Cassandra node on {self.address} is not running")
+        return self.pid
+
+    def remove_data(self) -> None:
+        """Deletes the node's data, commit log, hints and caches; its logs stay for reading."""
+        for name in ("data", "commitlog", "hints", "saved_caches", "cdc_raw", "tmp", "triggers"):
+            shutil.rmtree(self.folder / name, ignore_errors=True)
+
+
+@dataclass
+class RabbitNode:
+    """A RabbitMQ node `name` (e.g. chaos@localhost) with AMQP and management on 127.0.0.1."""
+
+    name: str
+    folder: Path
+    amqp_port: int
+    management_port: int
+    dist_port: int
+    pid: int | None = None  # the Erlang VM (beam) this object started, once ready
+
+    def env(self) -> dict[str, str]:
+        return _script_env({"RABBITMQ_NODE_DIR": str(self.folder), "RABBITMQ_NODENAME": self.name,
+                            "RABBITMQ_NODE_PORT": str(self.amqp_port),
+                            "RABBITMQ_MANAGEMENT_PORT": str(self.management_port),
+                            "RABBITMQ_DIST_PORT": str(self.dist_port)})
+
+    def install(self) -> None:
+        _run("rabbitmq", "install", self.env(), timeout=900)
+
+    def start(self) -> None:
+        """Starts the node and returns once `rabbitmqctl await_startup` and the management API answer."""
+        _run("rabbitmq", "start", self.env(), timeout=300)
+        self.pid = int(_run("rabbitmq", "pid", self.env(), timeout=60))
+
+    def stop(self) -> None:
+        """A graceful stop (rabbitmqctl stop); returns once the VM has exited."""
+        _run("rabbitmq", "stop", self.env(), timeout=180)
+        if self.pid is not None:
+            wait_gone(self.pid, timeout=60)
+
+    def kill(self) -> int:
+        """SIGKILL to the VM and to its own children (erl_child_setup and its port programs), so
+        none keeps a port; epmd is not its child (it serves every node on the host) and stays."""
+        if self.pid is None or process_gone(self.pid):
+            raise NodeError(f"the RabbitMQ node {self.name} is not running")
+        pid, helpers = self.pid, children(self.pid)
+        os.kill(pid, signal.SIGKILL)
+        for child in helpers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        wait_gone(pid)
+        return pid
+
+    def remove_data(self) -> None:
+        """Deletes the node's message store and schema (mnesia); its logs stay for reading."""
+        shutil.rmtree(self.folder / "mnesia", ignore_errors=True)
