@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from chaos import schedule
 from chaos.check import MISOWNED, CheckResult, check, compare_listing, expect
@@ -45,6 +46,7 @@ class Outcome:
     dead: DeadLetterResult
     listing: dict[str, dict[str, list[str]]]  # user id → compare_listing's differences
     misowned_causes: Counter[str]
+    started_at: datetime  # t = 0 of every time in the outcome, to read the logs beside it
     duration: float = 0.0
 
     @property
@@ -68,7 +70,7 @@ def run(plan: schedule.Plan, seed: int, say: Callable[[str], None],
     consumer_timeout = schedule.broker_consumer_timeout()
     if plan.hold_seconds >= consumer_timeout:
         raise ValueError(f"the consumers' hold ({plan.hold_seconds} s) must be below consumer_timeout")
-    began = time.monotonic()
+    began, started_at = time.monotonic(), datetime.now(UTC)
 
     def clock() -> float:
         return time.monotonic() - began
@@ -106,7 +108,7 @@ def run(plan: schedule.Plan, seed: int, say: Callable[[str], None],
         dead = classify(read_dead_letters(stack.settings), faults.poisoned)
         listing = {u.user_id: compare_listing(app.listing(u), stored.by_user.get(u.user_id, {})) for u in users}
         outcome = Outcome(plan, seed, bank.counts, len(ledger), planned, faults.applied, ownership, users,
-                          send_seconds, drain, stored, result, dead, listing, causes, duration=clock())
+                          send_seconds, drain, stored, result, dead, listing, causes, started_at, duration=clock())
         report(outcome, stack)
     return outcome
 

@@ -81,8 +81,9 @@ def verdict(expected: Expectation, by_id: list[StoredRow], by_day: list[StoredRo
         found[UNCATEGORISED] = "a transactions_by_user_day row has no category"
     stored_users = {row.user_id for row in (*by_id, *by_day)}
     if stored_users - expected.owners or len(stored_users) > 1:
-        found[MISOWNED] = (f"stored for user(s) {sorted(stored_users)}, may be owned by "
-                           f"{sorted(expected.owners)} (account {expected.account_number})")
+        found[MISOWNED] = (f"transactions_by_id: user(s) {_users(by_id)}; transactions_by_user_day: user(s) "
+                           f"{_users(by_day)}; may be owned by {', '.join(sorted(expected.owners))} "
+                           f"(account {expected.account_number})")
     return found
 
 

@@ -17,7 +17,8 @@ def table(outcome: Outcome) -> str:
     c, r, d = outcome.counts, outcome.result, outcome.dead
     lines = [
         f"tally chaos {'--quick ' if outcome.plan.quick else ''}(seed {outcome.seed}): "
-        f"{'PASSED' if outcome.passed else 'FAILED'} in {outcome.duration:.0f} s",
+        f"{'PASSED' if outcome.passed else 'FAILED'} in {outcome.duration:.0f} s (t=0 at "
+        f"{outcome.started_at:%Y-%m-%dT%H:%M:%S}Z)",
         "",
         _row("transactions sent", outcome.transactions_sent),
         _row("versions accepted (later versions included)", c.versions),
@@ -71,7 +72,8 @@ def _listing_summary(outcome: Outcome) -> str:
 def write_json(outcome: Outcome, path: Path) -> None:
     c, d = outcome.counts, outcome.dead
     document = {
-        "passed": outcome.passed, "seed": outcome.seed, "duration_seconds": round(outcome.duration, 1),
+        "passed": outcome.passed, "seed": outcome.seed, "started_at": outcome.started_at.isoformat(),
+        "duration_seconds": round(outcome.duration, 1),
         "plan": dataclasses.asdict(outcome.plan) | {"rate_webhooks_per_second": round(outcome.plan.rate, 3)},
         "sent": {"transactions": outcome.transactions_sent, "versions_accepted": c.versions, "webhooks": c.webhooks,
                  "accepted": c.accepted, "attempts": c.attempts, "retries": c.retries, "http_503": c.http_503,
