@@ -30,9 +30,13 @@ def table(outcome: Outcome) -> str:
         _row("no answer (connection errors, timeouts)", dict(c.errors) or 0),
         _row("deliveries started again after the retry policy gave up", c.redelivered),
         _row("stored exactly once in both tables", r.stored),
-        *[_row(label, r.counts[kind], bool(r.counts[kind])) for label, kind in (
-            ("missing", MISSING), ("duplicated", DUPLICATED), ("wrong version", WRONG_VERSION),
-            ("uncategorised", UNCATEGORISED), ("misowned", MISOWNED))],
+        _row("missing", r.counts[MISSING], bool(r.counts[MISSING])),
+        *_in_dead_letters(outcome, MISSING),
+        _row("duplicated", r.counts[DUPLICATED], bool(r.counts[DUPLICATED])),
+        _row("wrong version", r.counts[WRONG_VERSION], bool(r.counts[WRONG_VERSION])),
+        *_in_dead_letters(outcome, WRONG_VERSION),
+        _row("uncategorised", r.counts[UNCATEGORISED], bool(r.counts[UNCATEGORISED])),
+        _row("misowned", r.counts[MISOWNED], bool(r.counts[MISOWNED])),
         *[f"      {n:>5} {cause}" for cause, n in sorted(outcome.misowned_causes.items())],
         _row("never accepted (unsent)", r.counts[UNSENT], bool(r.counts[UNSENT])),
         _row("rows of transactions never sent", r.unknown_rows, bool(r.unknown_rows)),
@@ -57,6 +61,15 @@ def table(outcome: Outcome) -> str:
         lines.append(f"{kind}, first {len(samples)}:")
         lines += [f"  {s['transaction_id']}: {s['detail']}" for s in samples[:5]]
     return "\n".join(lines)
+
+
+def _in_dead_letters(outcome: Outcome, kind: str) -> list[str]:
+    """How many transactions of a finding a message in tally.dead carries (a version of them)."""
+    ids = outcome.result.ids.get(kind, [])
+    if not ids:
+        return []
+    carried = len(set(ids) & outcome.dead.unexpected_transactions)
+    return [f"      {carried:>5} of them in a message of tally.dead"]
 
 
 def _row(label: str, value: Any, failing: bool = False) -> str:
@@ -88,6 +101,10 @@ def write_json(outcome: Outcome, path: Path) -> None:
                          "poisoned_missing": d.poisoned_missing, "unexpected": len(d.unexpected),
                          "unexpected_by_reason": d.unexpected_by_reason,
                          "unexpected_transactions": len(d.unexpected_transactions),
+                         "missing_in_dead_letters": len(set(outcome.result.ids.get(MISSING, []))
+                                                        & d.unexpected_transactions),
+                         "wrong_version_in_dead_letters": len(set(outcome.result.ids.get(WRONG_VERSION, []))
+                                                              & d.unexpected_transactions),
                          "unexpected_samples": [dataclasses.asdict(x) | {"transaction_ids": len(x.transaction_ids)}
                                                 for x in d.unexpected[:20]]},
         "user_api": outcome.listing,
