@@ -17,6 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 # Settings naming an existing cluster or broker make the scripts leave the local nodes alone.
@@ -73,9 +74,33 @@ def stopped(pid: int) -> bool:
         return False
 
 
+class ScriptedNode:
+    """What both kinds of node do through their script: install, start (which returns once the
+    node serves clients) and remember the pid the script reports."""
+
+    script: ClassVar[str]
+    pid: int | None
+
+    def env(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def run_script(self, command: str, timeout: float) -> str:
+        return _run(self.script, command, self.env(), timeout)
+
+    def install(self) -> None:
+        self.run_script("install", timeout=1800)
+
+    def start(self) -> None:
+        self.run_script("start", timeout=300)
+        self.pid = int(self.run_script("pid", timeout=60))
+
+
 @dataclass
-class CassandraNode:
-    """A Cassandra node at `address` (CQL 9042, storage 7000 there) with its data in `folder`."""
+class CassandraNode(ScriptedNode):
+    """A Cassandra node at `address` (CQL 9042, storage 7000 there) with its data in `folder`.
+    `start` returns once CQL answers."""
+
+    script = "cassandra"
 
     address: str
     folder: Path
@@ -92,17 +117,9 @@ class CassandraNode:
                             "CASSANDRA_CLUSTER_NAME": self.cluster_name, "CASSANDRA_SEEDS": self.seeds or self.address,
                             "CASSANDRA_INITIAL_TOKEN": self.initial_token})
 
-    def install(self) -> None:
-        _run("cassandra", "install", self.env(), timeout=1800)
-
-    def start(self) -> None:
-        """Starts the node (a no-op when it runs) and returns once CQL answers."""
-        _run("cassandra", "start", self.env(), timeout=300)
-        self.pid = int(_run("cassandra", "pid", self.env(), timeout=30))
-
     def stop(self) -> None:
         self.signal(signal.SIGCONT)  # a paused node cannot stop
-        _run("cassandra", "stop", self.env(), timeout=120)
+        self.run_script("stop", timeout=120)
 
     def signal(self, sig: int) -> None:
         if self.pid is not None:
@@ -128,8 +145,11 @@ class CassandraNode:
 
 
 @dataclass
-class RabbitNode:
-    """A RabbitMQ node `name` (e.g. chaos@localhost) with AMQP and management on 127.0.0.1."""
+class RabbitNode(ScriptedNode):
+    """A RabbitMQ node `name` (e.g. chaos@localhost) with AMQP and management on 127.0.0.1.
+    `start` returns once `rabbitmqctl await_startup` and the management API answer."""
+
+    script = "rabbitmq"
 
     name: str
     folder: Path
@@ -144,17 +164,9 @@ class RabbitNode:
                             "RABBITMQ_MANAGEMENT_PORT": str(self.management_port),
                             "RABBITMQ_DIST_PORT": str(self.dist_port)})
 
-    def install(self) -> None:
-        _run("rabbitmq", "install", self.env(), timeout=900)
-
-    def start(self) -> None:
-        """Starts the node and returns once `rabbitmqctl await_startup` and the management API answer."""
-        _run("rabbitmq", "start", self.env(), timeout=300)
-        self.pid = int(_run("rabbitmq", "pid", self.env(), timeout=60))
-
     def stop(self) -> None:
         """A graceful stop (rabbitmqctl stop); returns once the VM has exited."""
-        _run("rabbitmq", "stop", self.env(), timeout=180)
+        self.run_script("stop", timeout=180)
         if self.pid is not None:
             wait_gone(self.pid, timeout=60)
 
