@@ -84,26 +84,12 @@ def run(plan: schedule.Plan, seed: int, say: Callable[[str], None],
                             cards=cards, plan=plan, seed=seed, clock=clock, ledger=ledger, stop=stop)
         faults = Faults(stack, app, users, ownership, plan, consumer_timeout, rng, clock)
         planned = schedule.schedule(plan.counts, plan.send_seconds, rng)
-        say(f"sending {plan.transactions:,} transactions (and later versions of some) at {plan.rate:.2f} "
-            f"webhooks/s over about {plan.send_seconds:.0f} s; {len(planned)} faults")
-        sender = threading.Thread(target=bank.run, name="chaos-bank", daemon=True)
-        try:
-            send_started = clock()
-            sender.start()
-            _apply_faults(faults, planned, send_started, clock, say)
-            sender.join(max(0.0, send_started + plan.send_seconds + SEND_GRACE - clock()))
-        finally:
-            stop.set()  # no-op when the bank is done; else (Ctrl-C, too late) its requests stop
-            sender.join(60)
-        send_seconds = clock() - send_started
-        say(f"bank done in {send_seconds:.0f} s: {bank.counts.accepted} of {bank.counts.webhooks} webhooks accepted; "
-            "waiting for the drain")
+        send_seconds = _send(bank, faults, planned, clock, say)
         drain = wait_drained(stack.settings, DRAIN_TIMEOUT, say)
         say(f"drained in {drain.seconds:.0f} s; reading every row back" if drain.drained
             else f"NOT drained after {DRAIN_TIMEOUT:.0f} s: {drain.left}; checking anyway")
         stored = read_stored(stack.settings)
-        expectations = [expect(history, ownership) for history in ledger.histories()]
-        result = check(expectations, stored.by_id, stored.by_day)
+        result = check([expect(history, ownership) for history in ledger.histories()], stored.by_id, stored.by_day)
         causes = _explain_misowned(result, ledger, ownership, stored)
         dead = classify(read_dead_letters(stack.settings), faults.poisoned)
         listing = {u.user_id: compare_listing(app.listing(u), stored.by_user.get(u.user_id, {})) for u in users}
@@ -111,6 +97,28 @@ def run(plan: schedule.Plan, seed: int, say: Callable[[str], None],
                           send_seconds, drain, stored, result, dead, listing, causes, started_at, duration=clock())
         report(outcome, stack)
     return outcome
+
+
+def _send(bank: CampaignBank, faults: Faults, planned: list[schedule.Planned], clock: Callable[[], float],
+          say: Callable[[str], None]) -> float:
+    """Runs the bank while the faults are applied on schedule; returns how long the bank sent.
+    A bank still retrying SEND_GRACE after the planned end is stopped (its rest is unsent)."""
+    plan = bank.plan
+    say(f"sending {plan.transactions:,} transactions (and later versions of some) at {plan.rate:.2f} "
+        f"webhooks/s over about {plan.send_seconds:.0f} s; {len(planned)} faults")
+    sender = threading.Thread(target=bank.run, name="chaos-bank", daemon=True)
+    send_started = clock()
+    try:
+        sender.start()
+        _apply_faults(faults, planned, send_started, clock, say)
+        sender.join(max(0.0, send_started + plan.send_seconds + SEND_GRACE - clock()))
+    finally:
+        bank.stop.set()  # no-op when the bank is done; else (Ctrl-C, too late) its requests stop
+        sender.join(60)
+    seconds = clock() - send_started
+    say(f"bank done in {seconds:.0f} s: {bank.counts.accepted} of {bank.counts.webhooks} webhooks accepted; "
+        "waiting for the drain")
+    return seconds
 
 
 def _people(app: App, plan: schedule.Plan, say: Callable[[str], None]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLES = """examples:
-  tally chaos --quick                      # 5,000 transactions, every fault once (CI; about 5 minutes)
+  tally chaos --quick                      # 5,000 transactions, every fault once (CI; about 4 minutes)
   tally chaos --json var/chaos/full.json   # 50,000 transactions, several faults of each kind
   tally chaos --quick --seed 7 --inspect   # the same schedule again; keep the stack up to look around
 """
