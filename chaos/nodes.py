@@ -44,11 +44,7 @@ class NodeError(RuntimeError):
 
 def process_gone(pid: int) -> bool:
     """The process has exited (a zombie its parent has not reaped yet counts as exited)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+    return _stat(pid)[:1] in ([], ["Z"])
 
 
 def wait_gone(pid: int, timeout: float = 30) -> None:
@@ -66,20 +62,33 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name: state, ppid, …, start time (index 19)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
 def stopped(pid: int) -> bool:
     """The process is stopped by a signal (state T)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
-    except OSError:
-        return False
+    return _stat(pid)[:1] == ["T"]
+
+
+def start_ticks(pid: int) -> int | None:
+    """When the process started (clock ticks since boot): with the pid, its identity."""
+    fields = _stat(pid)
+    return int(fields[19]) if len(fields) > 19 else None
 
 
 class ScriptedNode:
     """What both kinds of node do through their script: install, start (which returns once the
-    node serves clients) and remember the pid the script reports."""
+    node serves clients) and remember the pid the script reports, with its start time: pids are
+    reused (pid_max may be 32768), so a signal goes only to the very process this object started."""
 
     script: ClassVar[str]
     pid: int | None
+    _ticks: int | None = None
 
     def env(self) -> dict[str, str]:
         raise NotImplementedError
@@ -93,6 +102,31 @@ class ScriptedNode:
     def start(self) -> None:
         self.run_script("start", timeout=300)
         self.pid = int(self.run_script("pid", timeout=60))
+        self._ticks = start_ticks(self.pid)
+
+    def owned_pid(self) -> int:
+        """The pid of the process this object started, while that process runs."""
+        if self.pid is None or process_gone(self.pid) or start_ticks(self.pid) != self._ticks:
+            raise NodeError(f"the {self.script} node this campaign started (pid {self.pid}) no longer runs")
+        return self.pid
+
+    def signal(self, sig: int) -> None:
+        os.kill(self.owned_pid(), sig)
+
+    def kill(self) -> int:
+        """SIGKILL to the node's process (and to the helpers that would keep its ports); returns
+        its pid once it is gone."""
+        pid = self.owned_pid()
+        helpers = self.helpers(pid)
+        os.kill(pid, signal.SIGKILL)
+        for helper in helpers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(helper, signal.SIGKILL)
+        wait_gone(pid)
+        return pid
+
+    def helpers(self, pid: int) -> list[int]:
+        return []
 
 
 @dataclass
@@ -118,25 +152,9 @@ class CassandraNode(ScriptedNode):
                             "CASSANDRA_INITIAL_TOKEN": self.initial_token})
 
     def stop(self) -> None:
-        self.signal(signal.SIGCONT)  # a paused node cannot stop
+        with contextlib.suppress(NodeError):
+            self.signal(signal.SIGCONT)  # a paused node cannot stop
         self.run_script("stop", timeout=120)
-
-    def signal(self, sig: int) -> None:
-        if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, sig)
-
-    def kill(self) -> int:
-        """SIGKILL to the JVM; returns its pid once it is gone."""
-        pid = self._running_pid()
-        os.kill(pid, signal.SIGKILL)
-        wait_gone(pid)
-        return pid
-
-    def _running_pid(self) -> int:
-        if self.pid is None or process_gone(self.pid):
-            raise NodeError(f"the Cassandra node on {self.address} is not running")
-        return self.pid
 
     def remove_data(self) -> None:
         """Deletes the node's data, commit log, hints and caches; its logs stay for reading."""
@@ -170,18 +188,10 @@ class RabbitNode(ScriptedNode):
         if self.pid is not None:
             wait_gone(self.pid, timeout=60)
 
-    def kill(self) -> int:
-        """SIGKILL to the VM and to its own children (erl_child_setup and its port programs), so
-        none keeps a port; epmd is not its child (it serves every node on the host) and stays."""
-        if self.pid is None or process_gone(self.pid):
-            raise NodeError(f"the RabbitMQ node {self.name} is not running")
-        pid, helpers = self.pid, children(self.pid)
-        os.kill(pid, signal.SIGKILL)
-        for child in helpers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
-        wait_gone(pid)
-        return pid
+    def helpers(self, pid: int) -> list[int]:
+        """The VM's own children (erl_child_setup and its port programs), so none keeps a port;
+        epmd is not its child (it serves every node on the host) and stays."""
+        return children(pid)
 
     def remove_data(self) -> None:
         """Deletes the node's message store and schema (mnesia); its logs stay for reading."""
