@@ -6,7 +6,7 @@ cassandra/ itself is never a Python package in the checkout: it would shadow the
 
 from setuptools import find_packages, setup
 
-PACKAGES = ("service", "consumers", "simulators", "devtools", "bench")
+PACKAGES = ("service", "consumers", "simulators", "devtools", "bench", "chaos")
 
 setup(packages=[*find_packages(include=[f"{p}{tail}" for p in PACKAGES for tail in ("", ".*")]), "service.schema"],
       package_dir={"service.schema": "cassandra"})

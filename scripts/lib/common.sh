@@ -11,8 +11,14 @@ mkdir -p "$TALLY_VAR/log" "$TALLY_VAR/run"
 say()  { printf '%s\n' "$*" >&2; }
 die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# True when the process in pid file $1 is alive.
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# True when the process in pid file $1 is alive (a killed one its parent has not reaped yet,
+# a zombie, is not: right after a kill -9 it still answers kill -0).
+pid_alive() {
+    [ -f "$1" ] || return 1
+    local state
+    state="$(ps -o stat= -p "$(cat "$1")" 2>/dev/null)" || return 1
+    [ -n "$state" ] && [ "${state:0:1}" != Z ]
+}
 
 _apt_updated=""
 # apt_install PKG... : installs the Debian packages that are not installed yet.

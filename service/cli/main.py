@@ -13,7 +13,7 @@ from service.settings import SettingsError
 
 COMMANDS = (
     "migrate", "partner", "create_user", "link_account", "consumer", "enrich", "backfill",
-    "reconcile", "replay_dead_letters", "eval_classifier", "bench", "settings",
+    "reconcile", "replay_dead_letters", "eval_classifier", "bench", "chaos", "settings",
 )
 
 

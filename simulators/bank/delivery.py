@@ -3,12 +3,15 @@
 Every attempt carries the same `webhook-id` but a NEW `webhook-timestamp` and signature
 (Standard Webhooks). Only 5xx answers, timeouts and connection errors are retried, with
 exponential backoff plus jitter (tenacity), waiting at least what a `Retry-After` asks; after
-`max_attempts` or `max_retry_seconds` the request is given up and reported. A 4xx is final.
+`max_attempts` or `max_retry_seconds` the request is given up and reported. A 4xx is final,
+unless the policy says `retry_any_failure` (a bank that retries every non-2xx, as `tally
+chaos` plays one). `on_attempt` sees each attempt's answer, for callers that count them.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -54,6 +57,11 @@ class RetryPolicy:
     backoff_initial: float
     backoff_max: float
     request_timeout: float
+    retry_any_failure: bool = False  # also retry 1xx, 3xx and 4xx answers
+
+
+# One attempt's answer: the HTTP status, or None and the exception's name (timeout, connection).
+AttemptObserver = Callable[[int | None, str], None]
 
 
 @dataclass(frozen=True)
@@ -93,9 +101,11 @@ class _BackoffOrRetryAfter:
 
 
 def deliver(session: requests.Session, url: str, signer: Signer, msg_id: str, body: str, *,
-            policy: RetryPolicy, stop: threading.Event) -> Outcome:
-    """Posts `body` until it gets a non-5xx answer or the policy gives up (or `stop` is set)."""
+            policy: RetryPolicy, stop: threading.Event, on_attempt: AttemptObserver | None = None) -> Outcome:
+    """Posts `body` until it gets a final answer (non-5xx; with `retry_any_failure`, 2xx) or
+    the policy gives up (or `stop` is set)."""
     attempts = 0
+    observe = on_attempt or (lambda status, reason: None)
 
     def attempt() -> int:
         nonlocal attempts
@@ -105,18 +115,26 @@ def deliver(session: requests.Session, url: str, signer: Signer, msg_id: str, bo
         try:
             response = session.post(url, data=body.encode(), headers=signer.headers(msg_id, body),
                                     timeout=(CONNECT_TIMEOUT, policy.request_timeout))
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        # A connection broken in the middle of the answer (the server process died) is a
+        # connection error too: the request may or may not have been handled.
+        except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            observe(None, type(exc).__name__)
             raise _Retryable(type(exc).__name__) from exc
-        if response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers))
-        return response.status_code
+        status = response.status_code
+        observe(status, "")
+        if status >= 500 or (policy.retry_any_failure and not 200 <= status < 300):
+            raise _Retryable(f"HTTP {status}", _retry_after(response.headers))
+        return status
+
+    def pause(seconds: float) -> None:
+        stop.wait(seconds)  # a stopping simulator interrupts the backoff at once
 
     retrying = Retrying(
         stop=(stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_retry_seconds)
               | stop_when_event_set(stop)),
         wait=_BackoffOrRetryAfter(policy),
         retry=retry_if_exception_type(_Retryable),
-        sleep=stop.wait,  # a stopping simulator interrupts the backoff at once
+        sleep=pause,
         reraise=True,
     )
     try:

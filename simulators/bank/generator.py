@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import string
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -55,7 +55,7 @@ class TransactionGenerator:
             return ["crd-" + "".join(self._rng.choices(string.ascii_lowercase + string.digits, k=10))
                     for _ in range(count)]
 
-    def batch(self, cards_by_account: dict[str, Sequence[str]], count: int, start: datetime,
+    def batch(self, cards_by_account: Mapping[str, Sequence[str]], count: int, start: datetime,
               end: datetime, now: datetime | None = None) -> list[dict[str, Any]]:
         """`count` transactions spread uniformly over [start, end] across the accounts; the
         status follows the age at `now` (recent: pending; older: settled, a few reversed)."""

@@ -58,7 +58,7 @@ class Job:
         self._rng = rng  # forget and settle decisions
         self._local = threading.local()
         self._slots = threading.BoundedSemaphore(spec.concurrency)  # back-pressure: rate is a ceiling
-        self._pace = _Pacer(spec.rate, stop)
+        self._pace = Pacer(spec.rate, stop)
         self._report: dict[str, Any] = {
             "job_id": job_id, "state": "running", **spec.description, "webhook_url": self._url,
             "transactions_generated": 0, "settle_updates": 0, "requests_sent": 0, "attempts": 0,
@@ -197,7 +197,7 @@ class Job:
         return session
 
 
-class _Pacer:
+class Pacer:
     """Spaces request starts 1/rate apart; after a stall it does not burst to catch up."""
 
     def __init__(self, rate: float, stop: threading.Event) -> None:

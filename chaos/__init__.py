@@ -1,0 +1,1 @@
+"""`tally chaos`: a fault campaign against Tally's own stack, and the check of every transaction."""
