@@ -53,7 +53,8 @@ ensure_venv() {
         say "creating virtualenv $TALLY_VENV"
         "$TALLY_PYTHON" -m venv "$TALLY_VENV"
     fi
-    if [ ! -f "$stamp" ] || [ "$TALLY_ROOT/setup.cfg" -nt "$stamp" ] || [ "$TALLY_ROOT/pyproject.toml" -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ "$TALLY_ROOT/setup.cfg" -nt "$stamp" ] || [ "$TALLY_ROOT/setup.py" -nt "$stamp" ] \
+            || [ "$TALLY_ROOT/pyproject.toml" -nt "$stamp" ]; then
         say "installing the tally package into $TALLY_VENV"
         "$TALLY_VENV/bin/pip" install -q -e "$TALLY_ROOT[test]" >"$TALLY_VAR/log/pip.log" 2>&1 \
             || die "pip install failed, see $TALLY_VAR/log/pip.log"
