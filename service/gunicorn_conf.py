@@ -1,5 +1,6 @@
 """gunicorn settings shared by the `ingest` and `api` instances (environment overrides:
-GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_BIND, TALLY_INSTANCE, TALLY_METRICS_PORT).
+GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_BIND, TALLY_INSTANCE; the metrics port and
+address are Tally settings, read through service.settings).
 
 gthread workers: the webhook path waits on a publisher confirm and the api path on
 Cassandra, both I/O, so a few threads per worker keep the 2 cores busy. Nothing connects
@@ -39,13 +40,15 @@ def on_starting(server: Any) -> None:
 
 
 def when_ready(server: Any) -> None:
-    port = int(os.environ.get("TALLY_METRICS_PORT", "0") or 0)
-    if port and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    from service.settings import Settings
+
+    settings = Settings.from_env()  # the one reading of Tally's settings (the app makes its own)
+    if settings.metrics_port and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        start_http_server(port, addr=os.environ.get("TALLY_METRICS_ADDR", "127.0.0.1"), registry=registry)
+        start_http_server(settings.metrics_port, addr=settings.metrics_addr, registry=registry)
 
 
 WORKER_BOOT_ERROR = 3  # gunicorn halts the whole server when a worker exits with it while booting

@@ -1,13 +1,8 @@
-"""`tally settings`: the effective settings, or the README's table of all of them."""
+"""`tally settings`: the effective settings (secrets masked), or the README's table of all of them."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-
-from service.settings import FIELDS, Settings, markdown_table
-
-SECRET_FIELDS = ("cassandra_password", "cursor_secret", "device_secret", "demo_partner_secret", "merchant_api_key")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,10 +12,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from service.settings import FIELDS, Settings, markdown_table, mask
+
     if args.markdown:
         print(markdown_table())
         return
     settings = Settings.from_env()
-    for name, value in dataclasses.asdict(settings).items():
-        shown = "***" if name in SECRET_FIELDS and value else value
-        print(f"{FIELDS[name].env}={shown}")
+    for name, field in FIELDS.items():
+        print(f"{field.env}={mask(settings, name)}")

@@ -64,3 +64,21 @@ def test_an_installed_wheel_logs_to_stdout_never_into_site_packages() -> None:
     assert default == (str(module.REPO_ROOT / "var" / "log") if module.CHECKOUT else "")
     assert "site-packages" not in default
     assert FIELDS["schema_dir"].default == ""  # the shipped schema (service.storage.migrations)
+
+
+def test_secrets_are_masked_wherever_settings_are_shown() -> None:
+    settings = Settings.from_env(cursor_secret="x" * 40, cassandra_password="hunter2", merchant_api_key="k-123")
+    shown = repr(settings)
+    assert "hunter2" not in shown and "x" * 40 not in shown and "k-123" not in shown
+    assert "cassandra_password='***'" in shown and "keyspace='tally'" in shown
+    assert {name for name, field in FIELDS.items() if field.secret} == {
+        "cassandra_password", "cursor_secret", "device_secret", "demo_partner_secret", "merchant_api_key"}
+
+
+def test_every_setting_is_declared_once_with_its_variable_and_type() -> None:
+    import dataclasses
+
+    declared = dataclasses.fields(Settings)
+    assert [f.name for f in declared] == list(FIELDS)
+    assert len({field.env for field in FIELDS.values()}) == len(FIELDS)  # one variable each
+    assert all(isinstance(field.default, field.kind) for field in FIELDS.values())
