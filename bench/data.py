@@ -23,9 +23,7 @@ from cassandra.query import UNSET_VALUE, BatchStatement, BatchType
 
 from devtools.processes import settings_env
 from service.bootstrap import Runtime
-from service.repositories.accounts import AccountRepository
 from service.repositories.transactions import BY_ID_CQL, FACTS_CQL, fact_timestamp
-from service.repositories.users import UserRepository
 from service.settings import Settings
 from service.storage.session import connect
 from service.users.registration import hash_password
@@ -45,7 +43,7 @@ class BenchUser:
 def create_users(rt: Runtime, partner_id: str, count: int, prefix: str) -> list[BenchUser]:
     """`count` users (password PASSWORD, hashed once at the configured cost), each with one linked account."""
     password_hash = hash_password(PASSWORD, rt.settings.bcrypt_cost)
-    users_repo, accounts = rt.repository(UserRepository), rt.repository(AccountRepository)
+    users_repo, accounts = rt.users(), rt.accounts()
     made = []
     for i in range(count):
         email = f"{prefix}-{i}-{uuid.uuid4().hex[:6]}@bench.example"

@@ -22,7 +22,7 @@ from devtools.processes import ROOT, AppProcess, free_port, start_consumer, star
 from service.bootstrap import Runtime
 from service.broker.management import Management
 from service.broker.setup import setup_broker
-from service.repositories.partners import PartnerRepository, new_secret
+from service.repositories.partners import new_secret
 from service.settings import Settings
 from service.storage.migrations import migrate
 from service.storage.session import connect, shutdown
@@ -90,10 +90,10 @@ def bench_stack(log_dir: Path, quick: bool, say: Callable[[str], None]) -> Itera
     finally:
         shutdown(admin)
     setup_broker(settings, say=lambda _: None)
-    runtime = Runtime(settings, "bench", publisher_pool_size=8)
+    runtime = Runtime(settings, publisher_pool_size=8)
     secret = new_secret()
     partner_id = "bench-bank"
-    runtime.repository(PartnerRepository).add(partner_id, "Bench Bank", None, "bench-token", secret)
+    runtime.partners().add(partner_id, "Bench Bank", None, "bench-token", secret)
     stack = Stack(settings, log_dir, runtime, partner_id, secret)
     try:
         merchant = start_simulator("merchant", log_dir, "--latency-ms", "20", "--api-key", settings.merchant_api_key)
@@ -102,7 +102,7 @@ def bench_stack(log_dir: Path, quick: bool, say: Callable[[str], None]) -> Itera
         bank = start_simulator("bank", log_dir, "--partner-id", partner_id, "--signing-secret", secret,
                                "--api-token", "bench-token")
         stack.processes["bank-sim"] = bank
-        runtime.repository(PartnerRepository).set_api(partner_id, bank.url, "bench-token")
+        runtime.partners().set_api(partner_id, bank.url, "bench-token")
         for instance in ("ingest", "api"):
             stack.processes[instance] = start_gunicorn(instance, settings, log_dir, workers=WORKERS, threads=THREADS,
                                                        PROMETHEUS_MULTIPROC_DIR=str(log_dir / f"prom-{instance}"),

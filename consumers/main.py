@@ -16,67 +16,33 @@ from consumers.worker import BatchWorker
 from service import logs
 from service.bootstrap import Runtime
 from service.broker.management import Management
-from service.merchants.lookup import MerchantLookupClient
-from service.pipeline.classify import ClassificationStep, LocalLayers
-from service.pipeline.enrichment import EnrichmentSink, WithMerchantLookup
-from service.pipeline.processor import TransactionPipeline
-from service.repositories.accounts import AccountRepository
-from service.repositories.first_seen import FirstSeenRepository
-from service.repositories.held import HeldRepository
-from service.repositories.link_outbox import LinkOutboxRepository
-from service.repositories.merchants import MerchantRepository
-from service.repositories.partners import CachedPartners, PartnerRepository
-from service.repositories.rules import UserRuleRepository
-from service.repositories.transactions import TransactionRepository
 from service.settings import Settings
 
 log = logging.getLogger("tally.consumer")
 
 
-def merchant_client(rt: Runtime) -> MerchantLookupClient:
-    return rt.singleton(MerchantLookupClient, lambda: MerchantLookupClient(
-        rt.settings, rt.repository(MerchantRepository)))
+def transaction_worker(rt: Runtime, worker: type[TransactionWorker] = TransactionWorker) -> TransactionWorker:
+    """`tally consumer`'s worker, built from the runtime's named parts."""
+    return worker(rt.settings, rt.pipeline(), rt.cached_partners(), storage_probe=lambda: rt.check_cassandra()[0],
+                  outbox=rt.link_outbox(), publishers=rt.publishers)
 
 
-def build_pipeline(rt: Runtime) -> TransactionPipeline:
-    """The pipeline of a consumer: with the merchant-lookup layer unless MERCHANT_API_URL is
-    empty; rows the API did not answer in time are published to tally.enrich."""
-    classifier: ClassificationStep = LocalLayers()
-    enrich_later = None
-    if rt.settings.merchant_api_url:
-        classifier = WithMerchantLookup(merchant_client(rt))
-        enrich_later = EnrichmentSink(rt.publishers)
-    return TransactionPipeline(
-        accounts=rt.repository(AccountRepository),
-        held=rt.singleton(HeldRepository, lambda: HeldRepository(rt.session, rt.settings.held_ttl_days)),
-        rules=rt.repository(UserRuleRepository),
-        transactions=rt.repository(TransactionRepository),
-        sightings=rt.singleton(FirstSeenRepository, lambda: FirstSeenRepository(
-            rt.session, rt.settings.webhook_id_ttl_days)),
-        classifier=classifier, enrich_later=enrich_later)
+def enrich_worker(rt: Runtime) -> EnrichWorker:
+    """`tally enrich`'s worker: ready while both the merchant API and Cassandra answer."""
+    client = rt.merchant_client()
+    return EnrichWorker(rt.settings, client, rt.transactions(),
+                        ready=lambda: client.probe() and rt.check_cassandra()[0])
 
 
 def run_transactions(settings: Settings, name: str, worker: type[TransactionWorker] = TransactionWorker) -> None:
     """The consumer process; `worker` may be a subclass (tests slow its acks down this way)."""
-    rt = Runtime(settings, f"consumer-{name}", publisher_pool_size=2)
-
-    def build() -> BatchWorker:
-        partners = CachedPartners(rt.repository(PartnerRepository), settings.partner_cache_seconds)
-        return worker(settings, build_pipeline(rt), partners, storage_probe=lambda: rt.check_cassandra()[0],
-                      outbox=rt.repository(LinkOutboxRepository), publishers=rt.publishers)
-
-    _run(rt, f"consumer-{name}", build)
+    rt = Runtime(settings, publisher_pool_size=2)
+    _run(rt, f"consumer-{name}", lambda: transaction_worker(rt, worker))
 
 
 def run_enrich(settings: Settings, name: str) -> None:
-    rt = Runtime(settings, f"enrich-{name}", publisher_pool_size=1)
-
-    def build() -> BatchWorker:
-        client = merchant_client(rt)
-        return EnrichWorker(settings, client, rt.repository(TransactionRepository),
-                            ready=lambda: client.probe() and rt.check_cassandra()[0])
-
-    _run(rt, f"enrich-{name}", build)
+    rt = Runtime(settings, publisher_pool_size=1)
+    _run(rt, f"enrich-{name}", lambda: enrich_worker(rt))
 
 
 def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
@@ -100,7 +66,7 @@ def _run(rt: Runtime, process: str, build: Callable[[], BatchWorker]) -> None:
         threading.Thread(target=poll_queue_depths, args=(Management(rt.settings), stop),
                          name="queue-depths", daemon=True).start()
         if rt.settings.merchant_api_url:
-            threading.Thread(target=export_merchant_stats, args=(merchant_client(rt), stop),
+            threading.Thread(target=export_merchant_stats, args=(rt.merchant_client(), stop),
                              name="merchant-stats", daemon=True).start()
     try:
         worker.run()

@@ -3,6 +3,8 @@ its own blueprints (docs/design.md, "Processes"): `ingest` takes webhooks, `api`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
     app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes if instance != "api" else API_BODY_LIMIT
     app.json.sort_keys = False
-    app.extensions["tally"] = Runtime(settings, instance, publisher_pool_size, _repositories(instance))
+    app.extensions["tally"] = Runtime(settings, publisher_pool_size, warm=WARM[instance])
     if settings.trusted_proxy_hops:
         n = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -54,20 +56,9 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
     return app
 
 
-def _repositories(instance: str) -> tuple[type, ...]:
-    """What each instance prepares at start-up (post_worker_init), not on a first request."""
-    from service.repositories.accounts import AccountRepository
-    from service.repositories.history import HistoryRepository
-    from service.repositories.link_outbox import LinkOutboxRepository
-    from service.repositories.overrides import CategoryOverrideRepository
-    from service.repositories.partners import PartnerRepository
-    from service.repositories.ratelimits import AttemptRepository
-    from service.repositories.rules import UserRuleRepository
-    from service.repositories.sessions import SessionRepository
-    from service.repositories.users import UserRepository
-
-    ingest: tuple[type, ...] = (PartnerRepository,)
-    api: tuple[type, ...] = (UserRepository, SessionRepository, AttemptRepository, AccountRepository,
-                             PartnerRepository, HistoryRepository, CategoryOverrideRepository, UserRuleRepository,
-                             LinkOutboxRepository)
-    return {"ingest": ingest, "api": api, "all": ingest + api}[instance]
+# What each instance prepares right after gunicorn forks (post_worker_init), not on a first request.
+_INGEST: tuple[Callable[[Runtime], object], ...] = (Runtime.partners,)
+_API: tuple[Callable[[Runtime], object], ...] = (
+    Runtime.users, Runtime.sessions, Runtime.attempts, Runtime.accounts, Runtime.partners, Runtime.history,
+    Runtime.overrides, Runtime.rules, Runtime.link_outbox)
+WARM = {"ingest": _INGEST, "api": _API, "all": _INGEST + _API}

@@ -72,7 +72,7 @@ def _drop_keyspace(admin: Session, keyspace: str) -> None:
 
 @pytest.fixture(scope="session")
 def runtime(test_settings: Settings) -> Iterator[Runtime]:
-    rt = Runtime(test_settings, "tests", publisher_pool_size=4)
+    rt = Runtime(test_settings, publisher_pool_size=4)
     yield rt
     rt.close()
 
@@ -90,11 +90,11 @@ def management(test_settings: Settings) -> Management:
 @pytest.fixture
 def partner(runtime: Runtime) -> BankPartner:
     """A fresh enabled partner with one secret."""
-    from service.repositories.partners import PartnerRepository, new_secret
+    from service.repositories.partners import new_secret
 
     partner_id = f"bank-{uuid.uuid4().hex[:8]}"
     secret = new_secret()
-    assert runtime.repository(PartnerRepository).add(partner_id, partner_id, None, None, secret)
+    assert runtime.partners().add(partner_id, partner_id, None, None, secret)
     return BankPartner(partner_id, secret)
 
 

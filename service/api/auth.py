@@ -13,20 +13,14 @@ from service.api import parsing
 from service.api.bearer import bearer_token, require_user
 from service.auth.devices import MAX_TOKEN_CHARS
 from service.auth.login import Credentials, InvalidCredentials, NotAnEmail, TooManyFailures, login
-from service.auth.passwords import dummy_hash
-from service.auth.ratelimit import FixedWindows
 from service.auth.sessions import close_session
 from service.auth.signup import TooManySignUps, sign_up
 from service.bootstrap import Runtime, runtime
 from service.history.rows import instant
 from service.http.errors import ApiError
-from service.repositories.ratelimits import AttemptRepository
-from service.repositories.sessions import SessionRepository
-from service.repositories.users import UserRepository
 from service.users.registration import EmailTaken, NewUser, RegistrationError
 
 blueprint = Blueprint("auth", __name__)
-DUMMY_HASH = "auth.dummy_password_hash"
 
 
 class SignUp(BaseModel):
@@ -47,15 +41,7 @@ class Login(BaseModel):
 def prepare(rt: Runtime) -> None:
     """Called when the app is made: the dummy hash costs one bcrypt round at the real cost,
     which the first unknown-email login must not pay on its own (its timing would tell)."""
-    _dummy_hash(rt)
-
-
-def _dummy_hash(rt: Runtime) -> str:
-    return rt.singleton(DUMMY_HASH, lambda: dummy_hash(rt.settings.bcrypt_cost))
-
-
-def _windows(rt: Runtime) -> FixedWindows:
-    return rt.singleton(FixedWindows, lambda: FixedWindows(rt.repository(AttemptRepository)))
+    rt.dummy_password_hash()
 
 
 def _too_many(what: str, retry_after: int) -> ApiError:
@@ -67,7 +53,7 @@ def create_user() -> ResponseReturnValue:
     rt = runtime(current_app)
     new = parsing.body(SignUp)
     try:
-        user = sign_up(rt.repository(UserRepository), _windows(rt),
+        user = sign_up(rt.users(), rt.limit_windows(),
                        NewUser(new.email, new.password, new.name, new.time_zone),
                        address=request.remote_addr or "unknown", settings=rt.settings, now=datetime.now(UTC))
     except RegistrationError as exc:
@@ -85,8 +71,8 @@ def log_in() -> ResponseReturnValue:
     given = parsing.body(Login)
     credentials = Credentials(given.email, given.password, request.remote_addr or "unknown", given.device_token)
     try:
-        done = login(rt.repository(UserRepository), rt.repository(SessionRepository), _windows(rt), credentials,
-                     settings=rt.settings, dummy_hash=_dummy_hash(rt), now=datetime.now(UTC))
+        done = login(rt.users(), rt.sessions(), rt.limit_windows(), credentials,
+                     settings=rt.settings, dummy_hash=rt.dummy_password_hash(), now=datetime.now(UTC))
     except NotAnEmail:
         raise parsing.invalid("email", "is not an email address") from None
     except InvalidCredentials:
@@ -100,5 +86,5 @@ def log_in() -> ResponseReturnValue:
 @blueprint.post("/auth/logout")
 def log_out() -> ResponseReturnValue:
     require_user()
-    close_session(runtime(current_app).repository(SessionRepository), bearer_token())
+    close_session(runtime(current_app).sessions(), bearer_token())
     return Response(status=204)

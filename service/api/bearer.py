@@ -10,7 +10,6 @@ from flask import current_app, g, request
 from service.auth.sessions import authenticate
 from service.bootstrap import runtime
 from service.http.errors import ApiError
-from service.repositories.sessions import SessionRepository
 
 
 def bearer_token() -> str:
@@ -23,7 +22,7 @@ def bearer_token() -> str:
 
 def require_user() -> None:
     """A before_request hook: sets g.user_id from a valid token, or answers 401."""
-    user_id = authenticate(runtime(current_app).repository(SessionRepository), bearer_token(), datetime.now(UTC))
+    user_id = authenticate(runtime(current_app).sessions(), bearer_token(), datetime.now(UTC))
     if user_id is None:
         raise ApiError(401, "the token is invalid, expired or logged out", error="invalid_token",
                        headers={"WWW-Authenticate": 'Bearer realm="tally", error="invalid_token"'})

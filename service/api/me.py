@@ -12,13 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api import parsing
 from service.api.bearer import current_user_id, require_user
-from service.banks.client import BankError, BankUnavailable, PartnerApiClient, UnknownLinkCode
-from service.bootstrap import Runtime, runtime
+from service.banks.client import BankError, BankUnavailable, UnknownLinkCode
+from service.bootstrap import runtime
 from service.http.errors import ApiError, unavailable
-from service.repositories.accounts import AccountRepository
-from service.repositories.link_outbox import LinkOutboxRepository
-from service.repositories.partners import PartnerRepository
-from service.repositories.users import UserRepository
 from service.users import profile as profiles
 from service.users.link_codes import UnknownPartner, link_with_code
 from service.users.linking import AccountTaken, unlink_account
@@ -35,14 +31,10 @@ class LinkRequest(BaseModel):
     link_code: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 
 
-def _bank(rt: Runtime) -> PartnerApiClient:
-    return rt.singleton(PartnerApiClient, lambda: PartnerApiClient(rt.settings.bank_api_timeout))
-
-
 @blueprint.get("/me")
 def me() -> ResponseReturnValue:
     rt = runtime(current_app)
-    found = profiles.profile(rt.repository(UserRepository), rt.repository(AccountRepository), current_user_id())
+    found = profiles.profile(rt.users(), rt.accounts(), current_user_id())
     if found is None:
         raise ApiError(401, "the token's user no longer exists", error="invalid_token")
     return jsonify(profiles.to_json(found))
@@ -53,8 +45,8 @@ def link() -> ResponseReturnValue:
     rt = runtime(current_app)
     given = parsing.body(LinkRequest)
     try:
-        linked = link_with_code(rt.repository(PartnerRepository), _bank(rt), rt.repository(AccountRepository),
-                                rt.repository(LinkOutboxRepository), rt.publishers, user_id=current_user_id(),
+        linked = link_with_code(rt.partners(), rt.bank_client(), rt.accounts(),
+                                rt.link_outbox(), rt.publishers, user_id=current_user_id(),
                                 partner_id=given.partner_id, link_code=given.link_code)
     except UnknownPartner:
         raise parsing.invalid("partner_id", "no such partner, or it does not link accounts",
@@ -81,6 +73,6 @@ def link() -> ResponseReturnValue:
 @blueprint.delete("/me/accounts/<partner_id>/<account_number>")
 def unlink(partner_id: str, account_number: str) -> ResponseReturnValue:
     rt = runtime(current_app)
-    if not unlink_account(rt.repository(AccountRepository), current_user_id(), partner_id, account_number):
+    if not unlink_account(rt.accounts(), current_user_id(), partner_id, account_number):
         raise ApiError(404, "you have no such linked account")
     return Response(status=204)

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from cachetools import TTLCache
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,10 +18,7 @@ from service.history.cursor import InvalidCursor, Query
 from service.history.recategorise import TransactionNotFound, UnknownCategory, recategorise
 from service.history.window import InvalidMonth
 from service.http.errors import ApiError
-from service.repositories.history import HistoryRepository
-from service.repositories.overrides import CategoryOverrideRepository
-from service.repositories.rules import UserRuleRepository
-from service.repositories.users import User, UserRepository
+from service.repositories.users import User
 
 blueprint = Blueprint("transactions", __name__)
 blueprint.before_request(require_user)
@@ -35,15 +30,12 @@ class Recategorise(BaseModel):
     apply_to_past: bool = False
 
 
-USER_CACHE_SECONDS = 60.0  # a user's time zone and profile; a list read saves one Cassandra round trip
-
-
 def _user(rt: Runtime) -> User:
-    cache: TTLCache[uuid.UUID, User] = rt.singleton("users-by-id", lambda: TTLCache(10_000, USER_CACHE_SECONDS))
+    cache = rt.user_cache()
     user_id = current_user_id()
     user = cache.get(user_id)
     if user is None:
-        user = rt.repository(UserRepository).get(user_id)
+        user = rt.users().get(user_id)
         if user is None:
             raise ApiError(401, "the token's user no longer exists", error="invalid_token")
         cache[user_id] = user
@@ -60,7 +52,7 @@ def list_transactions() -> ResponseReturnValue:
     user = _user(rt)
     listing = feed.ListRequest(user.user_id, user.time_zone, query, limit, request.args.get("cursor") or None)
     try:
-        page = feed.list_transactions(rt.repository(HistoryRepository), rt.repository(CategoryOverrideRepository),
+        page = feed.list_transactions(rt.history(), rt.overrides(),
                                       listing, rt.settings.cursor_secret, datetime.now(UTC))
     except InvalidCursor as exc:
         raise ApiError(400, f"cursor: {exc}", error="invalid_cursor") from None
@@ -72,8 +64,8 @@ def recategorise_transaction(partner_id: str, transaction_id: str) -> ResponseRe
     rt = runtime(current_app)
     given = parsing.body(Recategorise)
     try:
-        done = recategorise(rt.repository(HistoryRepository), rt.repository(CategoryOverrideRepository),
-                            rt.repository(UserRuleRepository), user_id=current_user_id(), partner_id=partner_id,
+        done = recategorise(rt.history(), rt.overrides(),
+                            rt.rules(), user_id=current_user_id(), partner_id=partner_id,
                             transaction_id=transaction_id, category=given.category,
                             apply_to_past=given.apply_to_past, now=datetime.now(UTC))
     except UnknownCategory:
@@ -89,7 +81,7 @@ def month_summary() -> ResponseReturnValue:
     rt = runtime(current_app)
     user = _user(rt)
     try:
-        found = summary.month_summary(rt.repository(HistoryRepository), rt.repository(CategoryOverrideRepository),
+        found = summary.month_summary(rt.history(), rt.overrides(),
                                       user.user_id, time_zone=user.time_zone, month=request.args.get("month"),
                                       now=datetime.now(UTC))
     except InvalidMonth as exc:

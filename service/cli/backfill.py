@@ -36,9 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from service.cli.context import command_runtime
     from service.repair.backfill import backfill_account
     from service.repair.publishing import BackfillPublisher
-    from service.repositories.backfill import CheckpointRepository
 
-    with command_runtime("backfill") as rt:
+    with command_runtime() as rt:
         partner, accounts = resolve(rt, args)
         client = PartnerApiClient(rt.settings.bank_api_timeout)
         publisher = BackfillPublisher(rt.publishers, partner.partner_id, rt.settings.backfill_max_rows_per_second)
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 result = backfill_account(partner=partner, account=account, first=args.first, last=args.last,
                                           client=client, publisher=publisher,
-                                          checkpoints=rt.repository(CheckpointRepository), restart=args.restart,
+                                          checkpoints=rt.checkpoints(), restart=args.restart,
                                           page_size=args.page_size, progress=report)
             except (BankUnavailable, BankError) as exc:
                 raise CliError(str(exc)) from None

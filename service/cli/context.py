@@ -13,10 +13,10 @@ from service.settings import Settings
 
 
 @contextlib.contextmanager
-def command_runtime(process: str = "cli") -> Iterator[Runtime]:
+def command_runtime() -> Iterator[Runtime]:
     settings = Settings.from_env()
     logs.configure_cli()
-    rt = Runtime(settings, process, publisher_pool_size=2)
+    rt = Runtime(settings, publisher_pool_size=2)
     try:
         try:
             rt.warm()

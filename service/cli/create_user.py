@@ -28,13 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from service.cli.context import command_runtime
-    from service.repositories.users import UserRepository
     from service.users.registration import EmailTaken, NewUser, RegistrationError, register
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else args.password
     with command_runtime() as rt:
         try:
-            user = register(rt.repository(UserRepository), NewUser(args.email, password, args.name, args.time_zone),
+            user = register(rt.users(), NewUser(args.email, password, args.name, args.time_zone),
                             rt.settings.bcrypt_cost)
         except RegistrationError as exc:
             raise CliError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None

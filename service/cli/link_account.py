@@ -28,15 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from service.cli.context import command_runtime
-    from service.repositories.accounts import AccountRepository
-    from service.repositories.link_outbox import LinkOutboxRepository
-    from service.repositories.partners import PartnerRepository
-    from service.repositories.users import UserRepository
     from service.users.linking import AccountTaken, link_account
     from service.users.registration import normalize_email
 
     with command_runtime() as rt:
-        users = rt.repository(UserRepository)
+        users = rt.users()
         if args.email:
             user = users.by_email(normalize_email(args.email))
         else:
@@ -46,10 +42,10 @@ def run(args: argparse.Namespace) -> None:
                 raise CliError(f"--user-id: {args.user_id!r} is not a UUID") from None
         if user is None:
             raise CliError(f"no user {args.email or args.user_id}")
-        if rt.repository(PartnerRepository).get(args.partner) is None:
+        if rt.partners().get(args.partner) is None:
             raise CliError(f"no partner {args.partner} (see tally partner list)")
         try:
-            result = link_account(rt.repository(AccountRepository), rt.repository(LinkOutboxRepository),
+            result = link_account(rt.accounts(), rt.link_outbox(),
                                   rt.publishers, user_id=user.user_id, partner_id=args.partner,
                                   account_number=args.account, card_ids=frozenset(args.card))
         except AccountTaken:

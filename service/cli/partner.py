@@ -48,10 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from service.cli.context import command_runtime
-    from service.repositories.partners import PartnerRepository
 
     with command_runtime() as rt:
-        partners = rt.repository(PartnerRepository)
+        partners = rt.partners()
         if args.action == "list":
             _list(partners)
         elif args.action == "add":

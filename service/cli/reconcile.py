@@ -31,19 +31,17 @@ def run(args: argparse.Namespace) -> int:
     from service.cli.context import command_runtime
     from service.repair.publishing import BackfillPublisher
     from service.repair.reconcile import reconcile_account
-    from service.repositories.held import HeldRepository
-    from service.repositories.reconcile import TallyView
 
     reports = []
-    with command_runtime("reconcile") as rt:
+    with command_runtime() as rt:
         partner, accounts = resolve(rt, args)
         client = PartnerApiClient(rt.settings.bank_api_timeout)
-        view = rt.repository(TallyView)
+        view = rt.tally_view()
         publisher = BackfillPublisher(rt.publishers, partner.partner_id, rt.settings.backfill_max_rows_per_second)
         for account in accounts:
             try:
                 report, bank = reconcile_account(partner=partner, account=account, first=args.first, last=args.last,
-                                                 client=client, view=view, held=rt.repository(HeldRepository))
+                                                 client=client, view=view, held=rt.held())
                 if args.repair:
                     wanted = set(report.missing) | {d.transaction_id for d in report.differing}
                     report.repaired = publisher.publish([bank[t] for t in sorted(wanted)])

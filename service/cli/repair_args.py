@@ -7,8 +7,7 @@ from datetime import date
 
 from service.bootstrap import Runtime
 from service.cli.errors import CliError
-from service.repositories.accounts import AccountRepository
-from service.repositories.partners import Partner, PartnerRepository
+from service.repositories.partners import Partner
 
 
 def add_scope(parser: argparse.ArgumentParser) -> None:
@@ -31,10 +30,10 @@ def _day(text: str) -> date:
 def resolve(rt: Runtime, args: argparse.Namespace) -> tuple[Partner, list[str]]:
     if args.last < args.first:
         raise CliError(f"--to {args.last} is before --from {args.first}")
-    partner = rt.repository(PartnerRepository).get(args.partner)
+    partner = rt.partners().get(args.partner)
     if partner is None:
         raise CliError(f"no partner {args.partner} (see tally partner list)")
     if not partner.api_base_url:
         raise CliError(f"partner {args.partner} has no API URL (tally partner set-api)")
-    accounts = args.account or rt.repository(AccountRepository).linked_accounts_of(partner.partner_id)
+    accounts = args.account or rt.accounts().linked_accounts_of(partner.partner_id)
     return partner, sorted(set(accounts))

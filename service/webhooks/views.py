@@ -15,16 +15,9 @@ from service.broker.topology import INGEST
 from service.contract import BodyNotJson, InvalidBody, parse_body
 from service.http.bodies import read_body
 from service.http.errors import ApiError, unavailable
-from service.repositories.partners import CachedPartners, PartnerRepository
 from service.webhooks.signatures import SignatureError, verify
 
 blueprint = Blueprint("webhooks", __name__)
-
-
-def _partners() -> CachedPartners:
-    rt = runtime(current_app)
-    return rt.singleton(CachedPartners, lambda: CachedPartners(
-        rt.repository(PartnerRepository), rt.settings.partner_cache_seconds))
 
 
 @blueprint.post("/hook/transaction")
@@ -43,7 +36,7 @@ def _receive(rt: Runtime) -> ResponseReturnValue:
 
     partner_id = request.headers.get("x-partner-id", "")
     try:
-        partner = _partners().get(partner_id) if partner_id else None
+        partner = rt.cached_partners().get(partner_id) if partner_id else None
     except Exception as exc:  # noqa: BLE001 - the database is down and this partner is not cached
         raise unavailable("cannot verify the partner right now; retry later",
                           reason=f"partner lookup of {partner_id!r}: {type(exc).__name__}: {exc}"[:500]) from None

@@ -14,8 +14,7 @@ import requests
 from service.bootstrap import Runtime
 from service.broker.topology import INGEST
 from service.classification.categories import CATEGORY_SLUGS, SOURCE_RANK
-from service.repositories.accounts import AccountRepository
-from service.repositories.partners import PartnerRepository, new_secret
+from service.repositories.partners import new_secret
 from tests.support import webhooks
 from tests.support.api import Answer, HttpApi, log_in, new_session
 from tests.support.bank import SimulatedBank
@@ -77,7 +76,7 @@ def test_sign_up_link_with_a_bank_code_and_the_banks_transactions_appear_categor
 
 def _second_partner(runtime: Runtime) -> BankPartner:
     partner = BankPartner(f"bank-{uuid.uuid4().hex[:8]}", new_secret())
-    assert runtime.repository(PartnerRepository).add(partner.partner_id, partner.partner_id, None, None,
+    assert runtime.partners().add(partner.partner_id, partner.partner_id, None, None,
                                                      partner.secret)
     return partner
 
@@ -87,7 +86,7 @@ def test_fifty_equal_timestamps_on_two_days_over_two_partners_page_by_seven_exac
         session: Any) -> None:
     other = _second_partner(runtime)
     _, _, token = new_session(http)
-    owner = runtime.repository(AccountRepository)
+    owner = runtime.accounts()
     user_id = uuid.UUID(http.call("GET", "/me", token=token).body["user_id"])
     for bank_partner in (partner, other):
         owner.claim(user_id, bank_partner.partner_id, "ACC-PAGING", frozenset({"card-1"}))
@@ -134,7 +133,7 @@ def test_recategorised_merchant_classifies_later_transactions_as_user_rule_and_r
         session: Any) -> None:
     _, _, token = new_session(http)
     user_id = uuid.UUID(http.call("GET", "/me", token=token).body["user_id"])
-    runtime.repository(AccountRepository).claim(user_id, partner.partner_id, "ACC-RULE", frozenset({"card-1"}))
+    runtime.accounts().claim(user_id, partner.partner_id, "ACC-RULE", frozenset({"card-1"}))
     at = datetime.now(UTC) - timedelta(minutes=2)
     first = transaction(account_number="ACC-RULE", amount="-20.00", authorized_at=at.isoformat(),
                         merchant={"name": "ACME MARKET 123", "mcc": "5411", "city": "Berlin", "country": "DE"})

@@ -15,7 +15,6 @@ import pytest
 import requests
 
 from service.bootstrap import Runtime
-from service.repositories.partners import PartnerRepository
 from service.settings import Settings
 from tests.support.simulators import TEST_API_TOKEN, TEST_SIGNING_SECRET, SimulatorProcess, run_send_job, start_bank_sim
 from tests.support.stack import BIN, AppProcess, settings_env, start_consumer, wait_until
@@ -35,7 +34,7 @@ def consumers(test_settings: Settings, log_dir: Path) -> Iterator[list[AppProces
 def bank(ingest: AppProcess, runtime: Runtime, log_dir: Path) -> Iterator[tuple[SimulatorProcess, str]]:
     partner_id = f"listbank-{uuid.uuid4().hex[:6]}"
     sim = start_bank_sim(partner_id=partner_id, webhook_url=f"{ingest.url}/hook/transaction", log_dir=log_dir)
-    runtime.repository(PartnerRepository).add(partner_id, partner_id, sim.url, TEST_API_TOKEN, TEST_SIGNING_SECRET)
+    runtime.partners().add(partner_id, partner_id, sim.url, TEST_API_TOKEN, TEST_SIGNING_SECRET)
     yield sim, partner_id
     sim.stop()
 

@@ -14,7 +14,6 @@ import requests
 
 from service.bootstrap import Runtime
 from service.broker.topology import INGEST
-from service.repositories.partners import PartnerRepository
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.queues import body_bytes, drain
@@ -29,7 +28,7 @@ def test_503_with_retry_after_while_the_broker_is_down_and_nothing_lost(
         ingest: AppProcess, runtime: Runtime, test_settings: Settings, log_dir: Path) -> None:
     drain(test_settings, INGEST)
     partner_id = f"simbank-{uuid.uuid4().hex[:6]}"
-    runtime.repository(PartnerRepository).add(partner_id, partner_id, None, None, TEST_SIGNING_SECRET)
+    runtime.partners().add(partner_id, partner_id, None, None, TEST_SIGNING_SECRET)
     probe_partner = BankPartner(partner_id, TEST_SIGNING_SECRET)
     bank = start_bank_sim(partner_id=partner_id, webhook_url=f"{ingest.url}/hook/transaction", log_dir=log_dir,
                           args=["--max-attempts", "40", "--max-retry-seconds", "180", "--backoff-max", "2",

@@ -16,7 +16,6 @@ import requests
 from service.bootstrap import Runtime
 from service.broker.management import Management
 from service.broker.topology import ENRICH
-from service.repositories.partners import PartnerRepository
 from service.settings import Settings
 from tests.support.simulators import (
     TEST_MERCHANT_KEY,
@@ -63,7 +62,7 @@ def workers(lookup_settings: Settings, log_dir: Path) -> Iterator[list[AppProces
 @pytest.fixture(scope="module")
 def bank(ingest: AppProcess, runtime: Runtime, log_dir: Path) -> Iterator[tuple[SimulatorProcess, str]]:
     partner_id = f"simbank-{uuid.uuid4().hex[:6]}"
-    runtime.repository(PartnerRepository).add(partner_id, partner_id, None, None, TEST_SIGNING_SECRET)
+    runtime.partners().add(partner_id, partner_id, None, None, TEST_SIGNING_SECRET)
     sim = start_bank_sim(partner_id=partner_id, webhook_url=f"{ingest.url}/hook/transaction", log_dir=log_dir,
                          args=["--seed", str(uuid.uuid4().int % 10_000)])
     yield sim, partner_id

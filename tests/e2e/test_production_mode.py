@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 from service.bootstrap import Runtime
-from service.repositories.partners import PartnerRepository
 from service.settings import DEMO_PARTNER_SECRET, Settings
 from tests.support.stack import BIN, free_port, settings_env
 
@@ -35,7 +34,7 @@ def test_production_refuses_the_development_secrets(test_settings: Settings) -> 
 def test_production_ingest_refuses_a_partner_with_the_demo_secret(test_settings: Settings, runtime: Runtime,
                                                                   tmp_path: Path) -> None:
     partner_id = f"demo-like-{uuid.uuid4().hex[:6]}"
-    partners = runtime.repository(PartnerRepository)
+    partners = runtime.partners()
     partners.add(partner_id, partner_id, None, None, DEMO_PARTNER_SECRET)
     try:
         run = _ingest(test_settings, **PRODUCTION)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.bootstrap import Runtime
-from service.repositories.partners import PartnerRepository, new_secret
+from service.repositories.partners import new_secret
 from service.settings import Settings
 from tests.support import webhooks
 from tests.support.api import Answer, HttpApi, new_session
@@ -92,6 +92,6 @@ def test_a_bank_that_does_not_answer_logs_one_line(api: AppProcess, runtime: Run
     http = HttpApi(api.url or "")
     _, _, token = new_session(http)
     down = f"bank-{uuid.uuid4().hex[:8]}"
-    runtime.repository(PartnerRepository).add(down, down, f"http://127.0.0.1:{free_port()}", "token", new_secret())
+    runtime.partners().add(down, down, f"http://127.0.0.1:{free_port()}", "token", new_secret())
     answer = http.call("POST", "/me/accounts", token=token, json={"partner_id": down, "link_code": "ABCD-EFGH"})
     _one_reason(answer, logs / "api.log", "bank_unavailable", "bank unavailable")

@@ -7,11 +7,9 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from consumers.main import build_pipeline
 from service.bootstrap import Runtime
 from service.pipeline.deliveries import decode
-from service.repositories.accounts import AccountRepository
-from service.repositories.held import HeldRepository, HeldTransaction
+from service.repositories.held import HeldTransaction
 from service.repositories.transactions import fact_timestamp
 from tests.integration.test_pipeline import held_rows, no_reject
 from tests.support.stored import rows_by_id
@@ -32,12 +30,12 @@ def test_numbers_pythons_json_refuses_are_parked_and_drained_byte_for_byte(runti
     inf = json.dumps(transaction(account_number=account))[:-1] + ', "score": 1e999999}'
     raw = _raw_delivery(partner.partner_id, [big, inf])
     message = decode(raw, {"partner_id": partner.partner_id, "received_at": datetime.now(UTC).isoformat()})
-    pipeline = build_pipeline(runtime)
+    pipeline = runtime.build_pipeline()
     assert len(pipeline.process([message]).parked) == 2
     assert sorted(h.payload for h in held_rows(runtime, partner.partner_id, account)) == sorted([big, inf])
 
     user_id, _, _ = new_user(runtime)
-    runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
+    runtime.accounts().claim(user_id, partner.partner_id, account, frozenset())
     drained = pipeline.drain(partner.partner_id, account, no_reject)
     assert len(drained.written) == 2
     ids = [json.loads(big[:big.index(', "bank_ref"')] + "}")["transaction_id"], json.loads(
@@ -49,7 +47,7 @@ def test_one_refused_held_row_is_rejected_alone_and_the_rest_drain(runtime: Runt
                                                                  partner) -> None:
     account = f"ACC-{uuid.uuid4().hex[:10]}"
     good = [transaction(account_number=account) for _ in range(3)]
-    pipeline = build_pipeline(runtime)
+    pipeline = runtime.build_pipeline()
     pipeline.process([decode(json.dumps({"transactions": good}).encode(),
                              {"partner_id": partner.partner_id, "received_at": datetime.now(UTC).isoformat()})])
     # A row parked under older rules that today's contract refuses (a currency Tally dropped).
@@ -57,11 +55,11 @@ def test_one_refused_held_row_is_rejected_alone_and_the_rest_drain(runtime: Runt
                           json.dumps(transaction(transaction_id="tx-old-rules", account_number=account,
                                                  currency="XXZ")),
                           datetime.now(UTC), "req-old", fact_timestamp("pending", datetime.now(UTC)))
-    runtime.singleton(HeldRepository, lambda: HeldRepository(session)).park([bad])
+    runtime.held().park([bad])
     assert len(held_rows(runtime, partner.partner_id, account)) == 4
 
     user_id, _, _ = new_user(runtime)
-    runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
+    runtime.accounts().claim(user_id, partner.partner_id, account, frozenset())
     rejected: list[tuple[str, str]] = []
     drained = pipeline.drain(partner.partner_id, account, lambda h, why: rejected.append((h.transaction_id, why)))
 

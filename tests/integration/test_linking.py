@@ -16,8 +16,7 @@ import requests
 
 from service.bootstrap import Runtime
 from service.broker.topology import LINKS
-from service.repositories.link_outbox import LinkOutboxRepository
-from service.repositories.partners import PartnerRepository, new_secret
+from service.repositories.partners import new_secret
 from service.settings import Settings
 from service.users.linking import republish_pending
 from tests.support.api import InProcessApi, in_process, new_session
@@ -96,7 +95,7 @@ def test_unknown_or_used_codes_and_unknown_partners_are_422(
     status, body = _link(api, token, "no-such-bank", bank.link_code(_account()))
     assert status == 422 and body["details"][0]["field"] == "partner_id"
     silent = f"bank-{uuid.uuid4().hex[:8]}"  # a partner that only sends webhooks
-    runtime.repository(PartnerRepository).add(silent, silent, None, None, new_secret())
+    runtime.partners().add(silent, silent, None, None, new_secret())
     assert _link(api, token, silent, "ABCD")[0] == 422
     for bad in ({"partner_id": partner_id}, {"partner_id": "a/b", "link_code": "x"},
                 {"partner_id": partner_id, "link_code": 1234}, {"partner_id": partner_id, "link_code": ""}):
@@ -106,7 +105,7 @@ def test_unknown_or_used_codes_and_unknown_partners_are_422(
 def test_bank_failures_are_502_or_503_json(
         api: InProcessApi, bank: SimulatedBank, runtime: Runtime, test_settings: Settings) -> None:
     _, _, token = new_session(api)
-    partners = runtime.repository(PartnerRepository)
+    partners = runtime.partners()
     down = f"bank-{uuid.uuid4().hex[:8]}"
     partners.add(down, down, f"http://127.0.0.1:{free_port()}", "token", new_secret())
     status, body = _link(api, token, down, "ABCD-EFGH")
@@ -137,7 +136,7 @@ def test_the_outbox_sweep_republishes_a_link_until_it_is_drained(
         api: InProcessApi, bank: SimulatedBank, runtime: Runtime, test_settings: Settings) -> None:
     """A link whose event was lost (written to the outbox, never drained) is published again by
     the sweep, at most once per two grace periods, and never after a consumer drained it."""
-    outbox = runtime.repository(LinkOutboxRepository)
+    outbox = runtime.link_outbox()
     drain(test_settings, LINKS)
     user_id, _, token = new_session(api)
     account = _account()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from consumers.main import build_pipeline
 from service.bootstrap import Runtime
-from service.repositories.accounts import AccountRepository
 from tests.integration.test_pipeline import delivery, held_rows
 from tests.support.stored import rows_by_id
 from tests.support.users import linked_user, new_user
@@ -17,10 +15,10 @@ from tests.support.webhooks import transaction
 def test_unlink_then_relink_writes_the_next_transaction_to_the_new_owner(runtime: Runtime, session,  # type: ignore[no-untyped-def]
                                                                         partner) -> None:
     a = linked_user(runtime, partner.partner_id)
-    consumer = build_pipeline(runtime)  # one long-lived consumer, as in production
+    consumer = runtime.build_pipeline()  # one long-lived consumer, as in production
     consumer.process([delivery(a.partner_id, [transaction(account_number=a.account_number)], datetime.now(UTC))])
 
-    accounts = runtime.repository(AccountRepository)
+    accounts = runtime.accounts()
     assert accounts.release(a.user_id, a.partner_id, a.account_number)
     b, _, _ = new_user(runtime)
     assert accounts.claim(b, a.partner_id, a.account_number, frozenset()).created
@@ -33,9 +31,9 @@ def test_unlink_then_relink_writes_the_next_transaction_to_the_new_owner(runtime
 def test_after_an_unlink_the_next_transaction_is_held_not_written_to_the_old_owner(
         runtime: Runtime, session, partner) -> None:  # type: ignore[no-untyped-def]
     a = linked_user(runtime, partner.partner_id)
-    consumer = build_pipeline(runtime)
+    consumer = runtime.build_pipeline()
     consumer.process([delivery(a.partner_id, [transaction(account_number=a.account_number)], datetime.now(UTC))])
-    assert runtime.repository(AccountRepository).release(a.user_id, a.partner_id, a.account_number)
+    assert runtime.accounts().release(a.user_id, a.partner_id, a.account_number)
 
     later = transaction(account_number=a.account_number)
     outcome = consumer.process([delivery(a.partner_id, [later], datetime.now(UTC))])

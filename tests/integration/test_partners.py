@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 
 from service.bootstrap import Runtime
-from service.repositories.partners import PartnerRepository, new_secret
+from service.repositories.partners import new_secret
 
 
 def test_secrets_added_back_to_back_sort_newest_first(runtime: Runtime) -> None:
-    partners = runtime.repository(PartnerRepository)
+    partners = runtime.partners()
     partner_id = f"bank-{uuid.uuid4().hex[:8]}"
     assert partners.add(partner_id, "Back to back", None, None, new_secret())
 
@@ -24,7 +24,7 @@ def test_secrets_added_back_to_back_sort_newest_first(runtime: Runtime) -> None:
 
 
 def test_retiring_all_but_newest_keeps_the_one_just_rotated_in(runtime: Runtime) -> None:
-    partners = runtime.repository(PartnerRepository)
+    partners = runtime.partners()
     partner_id = f"bank-{uuid.uuid4().hex[:8]}"
     assert partners.add(partner_id, "Rotated", None, None, new_secret())
     rotated = partners.add_secret(partner_id, new_secret())

@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 
-from consumers.main import build_pipeline
 from service.bootstrap import Runtime
 from service.pipeline.deliveries import Delivery, decode
 from service.pipeline.processor import TransactionPipeline
-from service.repositories.accounts import AccountRepository
-from service.repositories.held import HeldRepository, HeldTransaction
-from service.repositories.users import UserRepository
+from service.repositories.held import HeldTransaction
 from tests.support.stored import rows_by_id, rows_of_user
 from tests.support.users import LinkedUser, linked_user, new_user
 from tests.support.webhooks import body, transaction
@@ -31,7 +28,7 @@ def delivery(partner_id: str, txns: list[dict[str, Any]], received_at: datetime,
 
 
 def held_rows(runtime: Runtime, partner_id: str, account: str) -> list[HeldTransaction]:
-    held = runtime.singleton(HeldRepository, lambda: HeldRepository(runtime.session))
+    held = runtime.held()
     return [h for page in held.of_account(partner_id, account) for h in page]
 
 
@@ -41,7 +38,7 @@ def no_reject(held: HeldTransaction, why: str) -> None:
 
 @pytest.fixture
 def pipeline(runtime: Runtime) -> TransactionPipeline:
-    return build_pipeline(runtime)
+    return runtime.build_pipeline()
 
 
 @pytest.fixture
@@ -80,14 +77,14 @@ def test_status_order_holds_whatever_the_arrival_order(name: str, order: str, ru
     first, second, status, settled_at = _scenario(owner, name)
     sent_first, sent_later = _states(owner, first, second)
     if order == "in order":
-        build_pipeline(runtime).process([sent_first])
-        build_pipeline(runtime).process([sent_later])
+        runtime.build_pipeline().process([sent_first])
+        runtime.build_pipeline().process([sent_later])
     elif order == "reversed order":  # the later message is consumed first (redelivery, two consumers)
-        build_pipeline(runtime).process([sent_later])
-        build_pipeline(runtime).process([sent_first])
+        runtime.build_pipeline().process([sent_later])
+        runtime.build_pipeline().process([sent_first])
     else:  # two consumers writing at the same moment
         barrier = threading.Barrier(2)
-        pipelines = [build_pipeline(runtime), build_pipeline(runtime)]
+        pipelines = [runtime.build_pipeline(), runtime.build_pipeline()]
 
         def consume(p: TransactionPipeline, d: Delivery) -> None:
             barrier.wait()
@@ -130,7 +127,7 @@ def test_last_transaction_at_never_moves_backwards(pipeline: TransactionPipeline
                                                               authorized_at=recent.isoformat())], datetime.now(UTC))])
     pipeline.process([delivery(owner.partner_id, [transaction(account_number=owner.account_number,
                                                               authorized_at=old.isoformat())], datetime.now(UTC))])
-    last = runtime.repository(UserRepository).activity(owner.user_id).last_transaction_at
+    last = runtime.users().activity(owner.user_id).last_transaction_at
     assert last is not None and abs((last.replace(tzinfo=UTC) - recent).total_seconds()) < 0.01
 
 
@@ -143,7 +140,7 @@ def test_unlinked_account_is_held_then_drained_after_linking(pipeline: Transacti
     assert len(held_rows(runtime, partner.partner_id, account)) == 5
 
     user_id, _, _ = new_user(runtime)
-    runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
+    runtime.accounts().claim(user_id, partner.partner_id, account, frozenset())
     drained = pipeline.drain(partner.partner_id, account, no_reject)
 
     assert sorted(r.transaction_id for r in drained.written) == sorted(t["transaction_id"] for t in txns)
@@ -165,7 +162,7 @@ def test_no_transaction_is_lost_when_the_link_lands_during_parking(runtime: Runt
         txns = [transaction(account_number=account) for _ in range(per_round)]
         sent.extend(t["transaction_id"] for t in txns)
         barrier = threading.Barrier(2)
-        consumer, linker = build_pipeline(runtime), build_pipeline(runtime)
+        consumer, linker = runtime.build_pipeline(), runtime.build_pipeline()
 
         def consume(txns: list[dict[str, Any]] = txns, barrier: threading.Barrier = barrier,
                     consumer: TransactionPipeline = consumer) -> None:
@@ -175,7 +172,7 @@ def test_no_transaction_is_lost_when_the_link_lands_during_parking(runtime: Runt
         def link(account: str = account, user_id: uuid.UUID = user_id, barrier: threading.Barrier = barrier,
                  linker: TransactionPipeline = linker) -> None:
             barrier.wait()
-            runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
+            runtime.accounts().claim(user_id, partner.partner_id, account, frozenset())
             linker.drain(partner.partner_id, account, no_reject)  # what the account_linked event triggers
 
         threads = [threading.Thread(target=consume), threading.Thread(target=link)]

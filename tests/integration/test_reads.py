@@ -15,7 +15,7 @@ import pytest
 
 from service.bootstrap import Runtime
 from service.history.window import last_days
-from service.repositories.transactions import TransactionRepository, TransactionRow
+from service.repositories.transactions import TransactionRow
 from service.settings import Settings
 from tests.support.api import InProcessApi, in_process, new_session
 
@@ -39,7 +39,7 @@ def stored(user_id: uuid.UUID, at: datetime, **fields: Any) -> TransactionRow:
 
 
 def write(runtime: Runtime, rows: list[TransactionRow]) -> None:
-    runtime.repository(TransactionRepository).write(rows)
+    runtime.transactions().write(rows)
 
 
 def pages(api: InProcessApi, token: str, **params: Any) -> Iterator[dict[str, Any]]:

@@ -13,7 +13,6 @@ import pytest
 from cassandra.cluster import Session
 
 from service.bootstrap import runtime
-from service.repositories.users import UserRepository
 from service.settings import Settings
 from tests.support.api import PASSWORD, InProcessApi, in_process, log_in, new_session, sign_up
 
@@ -123,7 +122,7 @@ def test_login_at_the_default_cost_12_with_equal_timing(test_settings: Settings)
     as long as wrong passwords (both pay one bcrypt check)."""
     with in_process(test_settings.replace(bcrypt_cost=12)) as api:
         user_id, email = sign_up(api)
-        stored = runtime(api.app).repository(UserRepository).get(user_id)
+        stored = runtime(api.app).users().get(user_id)
         assert stored is not None
         assert stored.password_hash.startswith("$2b$12$")
         assert bcrypt.checkpw(PASSWORD.encode(), stored.password_hash.encode())

@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from consumers.main import build_pipeline
 from service.bootstrap import Runtime
-from service.repositories.accounts import AccountRepository
 from tests.integration.test_pipeline import delivery, held_rows, no_reject
 from tests.support.stored import rows_by_id, rows_of_user
 from tests.support.users import LinkedUser, linked_user, new_user
@@ -37,7 +35,7 @@ def test_a_late_retry_of_an_older_version_does_not_roll_back_the_amount(
     base = transaction(account_number=owner.account_number, amount="-10.00")
     corrected = dict(base, amount="-20.00")
     t0 = datetime.now(UTC)
-    pipeline = build_pipeline(runtime)
+    pipeline = runtime.build_pipeline()
     pipeline.process([delivery(owner.partner_id, [base], t0, webhook_id="w1-" + base["transaction_id"])])
     pipeline.process([delivery(owner.partner_id, [corrected], t0 + timedelta(seconds=5),
                                webhook_id="w2-" + base["transaction_id"])])
@@ -55,10 +53,10 @@ def test_a_replayed_capture_arriving_first_in_a_new_consumer_still_loses(
     base = transaction(account_number=owner.account_number, amount="-10.00")
     t0 = datetime.now(UTC)
     replayed = "cap-1-" + base["transaction_id"]
-    build_pipeline(runtime).process([delivery(owner.partner_id, [base], t0, webhook_id=replayed)])
-    build_pipeline(runtime).process([delivery(owner.partner_id, [dict(base, amount="-20.00")],
+    runtime.build_pipeline().process([delivery(owner.partner_id, [base], t0, webhook_id=replayed)])
+    runtime.build_pipeline().process([delivery(owner.partner_id, [dict(base, amount="-20.00")],
                                               t0 + timedelta(seconds=1), webhook_id="cap-2-" + base["transaction_id"])])
-    build_pipeline(runtime).process([delivery(owner.partner_id, [base], t0 + timedelta(minutes=4),
+    runtime.build_pipeline().process([delivery(owner.partner_id, [base], t0 + timedelta(minutes=4),
                                               webhook_id=replayed)])
     by_id, _ = _stored(session, owner.partner_id, base["transaction_id"])
     assert str(by_id.amount) == "-20.00"
@@ -72,7 +70,7 @@ def test_updated_at_orders_versions_when_the_bank_sends_it(runtime: Runtime, ses
     base = transaction(account_number=owner.account_number, amount="-10.00",
                        updated_at=(now - timedelta(minutes=10)).isoformat())
     newer = dict(base, amount="-20.00", updated_at=(now - timedelta(minutes=5)).isoformat())
-    pipeline = build_pipeline(runtime)
+    pipeline = runtime.build_pipeline()
     pipeline.process([delivery(owner.partner_id, [newer], now, webhook_id=f"u2-{uuid.uuid4().hex}")])
     pipeline.process([delivery(owner.partner_id, [base], now + timedelta(seconds=5),
                                webhook_id=f"u1-{uuid.uuid4().hex}")])
@@ -89,7 +87,7 @@ def test_a_new_authorized_at_updates_the_one_row_in_place(runtime: Runtime, sess
     moved = dict(base, status="settled", settled_at=datetime.now(UTC).isoformat(),
                  authorized_at=(first_at + timedelta(days=2)).isoformat())
     t0 = datetime.now(UTC)
-    pipeline = build_pipeline(runtime)
+    pipeline = runtime.build_pipeline()
     pipeline.process([delivery(owner.partner_id, [base], t0)])
     pipeline.process([delivery(owner.partner_id, [moved], t0 + timedelta(seconds=1))])
 
@@ -107,7 +105,7 @@ def test_both_versions_in_one_batch_with_different_authorized_at_make_one_row(
     base = transaction(account_number=owner.account_number, authorized_at=first_at.isoformat())
     moved = dict(base, amount="-99.00", authorized_at=(first_at + timedelta(days=1)).isoformat())
     t0 = datetime.now(UTC)
-    build_pipeline(runtime).process([delivery(owner.partner_id, [moved], t0 + timedelta(seconds=1)),
+    runtime.build_pipeline().process([delivery(owner.partner_id, [moved], t0 + timedelta(seconds=1)),
                                      delivery(owner.partner_id, [base], t0)])
     rows = [r for r in rows_of_user(session, owner.user_id, [first_at.date(), first_at.date() + timedelta(days=1)])
             if r.transaction_id == base["transaction_id"]]
@@ -121,12 +119,12 @@ def test_a_new_version_after_the_account_moved_stays_with_its_first_owner(
     second row in B's list."""
     base = transaction(account_number=owner.account_number)
     t0 = datetime.now(UTC)
-    build_pipeline(runtime).process([delivery(owner.partner_id, [base], t0)])
-    accounts = runtime.repository(AccountRepository)
+    runtime.build_pipeline().process([delivery(owner.partner_id, [base], t0)])
+    accounts = runtime.accounts()
     assert accounts.release(owner.user_id, owner.partner_id, owner.account_number)
     other, _, _ = new_user(runtime)
     accounts.claim(other, owner.partner_id, owner.account_number, frozenset())
-    build_pipeline(runtime).process([delivery(owner.partner_id, [dict(base, status="reversed")],
+    runtime.build_pipeline().process([delivery(owner.partner_id, [dict(base, status="reversed")],
                                               t0 + timedelta(seconds=1))])
 
     by_id, day_rows = _stored(session, owner.partner_id, base["transaction_id"])
@@ -141,7 +139,7 @@ def test_an_older_version_parked_after_a_newer_one_does_not_replace_it(
     account = f"ACC-{uuid.uuid4().hex[:10]}"
     base = transaction(account_number=account, amount="-10.00")
     t0 = datetime.now(UTC)
-    pipeline = build_pipeline(runtime)
+    pipeline = runtime.build_pipeline()
     pipeline.process([delivery(partner.partner_id, [base], t0, webhook_id=f"h1-{base['transaction_id']}")])
     pipeline.process([delivery(partner.partner_id, [dict(base, amount="-20.00")], t0 + timedelta(seconds=1),
                                webhook_id=f"h2-{base['transaction_id']}")])
@@ -150,7 +148,7 @@ def test_an_older_version_parked_after_a_newer_one_does_not_replace_it(
     assert len(held_rows(runtime, partner.partner_id, account)) == 1
 
     user_id, _, _ = new_user(runtime)
-    runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset())
+    runtime.accounts().claim(user_id, partner.partner_id, account, frozenset())
     pipeline.drain(partner.partner_id, account, no_reject)
     by_id, _ = _stored(session, partner.partner_id, base["transaction_id"])
     assert str(by_id.amount) == "-20.00" and by_id.user_id == user_id

@@ -31,10 +31,9 @@ class SimulatedBank:
 def start_simulated_bank(runtime: Runtime, log_dir: Path, webhook_url: str = "http://127.0.0.1:9/unused",
                          api_token: str = TEST_API_TOKEN) -> SimulatedBank:
     """A bank simulator playing a fresh partner (registered with the simulator's URL and token)."""
-    from service.repositories.partners import PartnerRepository
 
     partner = BankPartner(f"bank-{uuid.uuid4().hex[:8]}", TEST_SIGNING_SECRET)
     sim = start_bank_sim(partner_id=partner.partner_id, webhook_url=webhook_url, log_dir=log_dir)
-    assert runtime.repository(PartnerRepository).add(partner.partner_id, "Simulated bank", sim.url, api_token,
+    assert runtime.partners().add(partner.partner_id, "Simulated bank", sim.url, api_token,
                                                      partner.secret)
     return SimulatedBank(partner, sim)

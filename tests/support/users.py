@@ -6,8 +6,6 @@ import uuid
 from dataclasses import dataclass
 
 from service.bootstrap import Runtime
-from service.repositories.accounts import AccountRepository
-from service.repositories.users import UserRepository
 from service.users.registration import NewUser, register
 
 
@@ -23,7 +21,7 @@ class LinkedUser:
 def new_user(rt: Runtime, time_zone: str = "UTC") -> tuple[uuid.UUID, str, str]:
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     password = "correct horse battery"
-    user = register(rt.repository(UserRepository), NewUser(email, password, "Test User", time_zone),
+    user = register(rt.users(), NewUser(email, password, "Test User", time_zone),
                     rt.settings.bcrypt_cost)
     return user.user_id, email, password
 
@@ -32,5 +30,5 @@ def linked_user(rt: Runtime, partner_id: str, time_zone: str = "UTC") -> LinkedU
     """A user owning a fresh account at `partner_id` (linked directly: no event needed)."""
     user_id, email, password = new_user(rt, time_zone)
     account = f"ACC-{uuid.uuid4().hex[:12]}"
-    rt.repository(AccountRepository).claim(user_id, partner_id, account, frozenset({"card-1"}))
+    rt.accounts().claim(user_id, partner_id, account, frozenset({"card-1"}))
     return LinkedUser(user_id, email, password, partner_id, account)
