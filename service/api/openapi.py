@@ -1,14 +1,18 @@
-"""The OpenAPI 3.1 document of both gunicorn instances, served as GET /openapi.json.
+"""The OpenAPI 3.1 document of both gunicorn instances, served by each as GET /openapi.json.
 
 Each path item carries `x-instance`: the instances that serve it (["api"], ["ingest"], or
-both for the health probes). tests/e2e/test_api_contract.py checks that this document and the
-running apps agree: every Flask route is documented, every documented route answers.
+both for the health probes and the document itself). tests/e2e/test_api_contract.py checks
+that this document and the running apps agree: every Flask route is documented, every
+documented route answers; tests/fuzz/ sends each instance generated requests from its own copy.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from service.classification.categories import CATEGORIES, SOURCES
 from service.history.feed import DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT, STATUSES
@@ -146,7 +150,7 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {200: _answer(
             "categories", _obj(["categories"], categories={"type": "array", "items": _obj(
                 ["slug", "name"], slug={"type": "string", "enum": [c.slug for c in CATEGORIES]}, name=STRING)}))})},
-        "/openapi.json": {"x-instance": ["api"], "get": _op("This document", {200: _answer("OpenAPI 3.1")})},
+        "/openapi.json": {"x-instance": ["ingest", "api"], "get": _op("This document", {200: _answer("OpenAPI 3.1")})},
     }
 
 
@@ -215,3 +219,11 @@ def document() -> dict[str, Any]:
         "components": {"schemas": _schemas(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+blueprint = Blueprint("openapi", __name__)
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(document())

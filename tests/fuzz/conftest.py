@@ -1,0 +1,135 @@
+"""The fuzz layer: schemathesis against each running instance's own GET /openapi.json.
+
+Both gunicorn instances are the e2e layer's session fixtures (the test settings: own keyspace
+and vhost, per-address limits raised). Every documented operation of an instance is sent
+generated requests: those under a bearer token carry a real user's token (a fresh one for
+each logout, which ends the session it is sent with) unless the case is about a missing token,
+and every webhook body is signed by a real partner, so the contract checks are reached rather
+than the signature check.
+
+Reproducible by default: one fixed seed, no example database, so CI sends the same requests
+every run. `TALLY_FUZZ_SEED=<integer>` explores another part of the input space, and
+`TALLY_FUZZ_EXAMPLES` changes how many cases each operation's fuzzing phase sends.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from schemathesis import AuthContext, Case
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from service.bootstrap import Runtime
+from tests.e2e.conftest import api, ingest  # noqa: F401 - the e2e layer's session fixtures, reused
+from tests.support.api import PASSWORD, HttpApi, log_in, sign_up
+from tests.support.stack import AppProcess
+from tests.support.webhooks import SignedBy, new_partner
+
+SEED = int(os.environ.get("TALLY_FUZZ_SEED", "20261201"))
+EXAMPLES = int(os.environ.get("TALLY_FUZZ_EXAMPLES", "60"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+MIN_CASES = 1000
+
+
+@dataclass
+class FuzzRun:
+    """What the layer sent: cases per operation, and when it started."""
+
+    started: float = field(default_factory=time.monotonic)
+    cases: Counter[str] = field(default_factory=Counter)
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    http: requests.Session = field(default_factory=requests.Session)
+
+    def send(self, case: Case) -> None:
+        """One case: sent, then every check; a failing check fails the operation's test."""
+        self.cases[case.operation.label] += 1
+        response = case.call(session=self.http, timeout=30)
+        self.statuses[case.operation.label][response.status_code] += 1
+        case.validate_response(response, checks=CHECKS)
+
+
+RUN = pytest.StashKey[FuzzRun]()
+
+
+@pytest.fixture(scope="session")
+def fuzz_run(request: pytest.FixtureRequest) -> FuzzRun:
+    run = FuzzRun()
+    request.config.stash[RUN] = run
+    return run
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return
+    seconds = time.monotonic() - run.started
+    terminalreporter.write_sep("-", f"fuzz: {sum(run.cases.values())} cases over {len(run.cases)} operations "
+                                    f"in {seconds:.0f} s (seed {SEED})")
+    for label, count in sorted(run.cases.items()):
+        answers = " ".join(f"{status}×{n}" for status, n in sorted(run.statuses[label].items()))
+        terminalreporter.write_line(f"{count:6d}  {label:52s} {answers}")
+
+
+class Sessions:
+    """Bearer tokens of one signed-up user: one session for every operation that declares the
+    bearer scheme, and a new one for each logout, which ends the session it is sent with."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = HttpApi(base_url)
+        _, self.email = sign_up(self.http)
+        self.token = log_in(self.http, self.email, PASSWORD)
+
+    def get(self, case: Case, context: AuthContext) -> str | None:
+        if not context.operation.definition.raw.get("security"):
+            return None
+        return log_in(self.http, self.email, PASSWORD) if context.operation.path == "/auth/logout" else self.token
+
+    def set(self, case: Case, data: str, context: AuthContext) -> None:
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+def served_by(instance: str) -> Callable[[Any], bool]:
+    """An operation filter: the path items whose `x-instance` names `instance`."""
+    def matches(ctx: Any) -> bool:
+        operation = ctx.operation
+        return instance in operation.schema.raw_schema["paths"][operation.path]["x-instance"]
+    return matches
+
+
+def _schema(app: AppProcess) -> OpenApiSchema:
+    """The instance's own document (the test narrows it to the operations the instance serves)."""
+    config = schemathesis.Config.from_dict({
+        "seed": SEED,
+        "base-url": app.url,
+        "generation": {"mode": "all", "max-examples": EXAMPLES, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+    })
+    return schemathesis.openapi.from_url(f"{app.url}/openapi.json", config=config, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api_schema(api: AppProcess) -> OpenApiSchema:  # noqa: F811 - `api` is the imported fixture
+    schema = _schema(api)
+    schema.auth.providers.append(Sessions(api.url or ""))
+    return schema
+
+
+@pytest.fixture(scope="session")
+def ingest_schema(ingest: AppProcess, runtime: Runtime) -> Iterator[OpenApiSchema]:  # noqa: F811
+    schema = _schema(ingest)
+    schema.auth.set_from_requests(SignedBy(new_partner(runtime)))
+    yield schema
