@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,10 +37,13 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from service.bootstrap import Runtime
+from service.repositories.accounts import AccountRepository
+from service.settings import Settings
 from tests.e2e.conftest import api, ingest  # noqa: F401 - the e2e layer's session fixtures, reused
+from tests.support import webhooks
 from tests.support.api import PASSWORD, HttpApi, log_in, sign_up
-from tests.support.stack import AppProcess
-from tests.support.webhooks import SignedBy, new_partner
+from tests.support.stack import AppProcess, running, start_consumer, wait_until
+from tests.support.webhooks import BankPartner, SignedBy, new_partner, transaction
 
 SEED = int(os.environ.get("TALLY_FUZZ_SEED", "20261201"))
 EXAMPLES = int(os.environ.get("TALLY_FUZZ_EXAMPLES", "60"))
@@ -84,19 +90,71 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"{count:6d}  {label:52s} {answers}")
 
 
-class Sessions:
-    """Bearer tokens of one signed-up user: one session for every operation that declares the
-    bearer scheme, and a new one for each logout, which ends the session it is sent with."""
+@dataclass(frozen=True)
+class FuzzUser:
+    """A signed-up user whose linked account has transactions, a rule and an override."""
 
-    def __init__(self, base_url: str) -> None:
+    email: str
+    token: str
+    partner: BankPartner
+
+
+def _seed_transactions() -> list[dict[str, Any]]:
+    """Rows of every kind the read path formats: currencies of 0, 2 and 3 decimals, income and
+    spend, each status, two cards, a merchant without an MCC, days from today to 40 days ago."""
+    now = datetime.now(UTC)
+    return [
+        transaction(authorized_at=(now - timedelta(hours=1)).isoformat()),
+        transaction(status="settled", card_id="card-2", authorized_at=(now - timedelta(days=1)).isoformat()),
+        transaction(amount="-1500", currency="JPY", authorized_at=(now - timedelta(days=2)).isoformat()),
+        transaction(amount="-1.250", currency="KWD", status="reversed",
+                    authorized_at=(now - timedelta(days=3)).isoformat()),
+        transaction(amount="2500.00", merchant={"name": "ACME PAYROLL", "mcc": None},
+                    description="SALARY", authorized_at=(now - timedelta(days=5)).isoformat()),
+        transaction(merchant={"name": "CORNER CAFE", "mcc": "5814"},
+                    authorized_at=(now - timedelta(days=40)).isoformat()),
+    ]
+
+
+@pytest.fixture(scope="session")
+def fuzz_user(api: AppProcess, ingest: AppProcess, runtime: Runtime, test_settings: Settings,  # noqa: F811
+              log_dir: Path) -> FuzzUser:
+    """Its transactions took the real way: signed webhooks to ingest, a consumer, Cassandra.
+    Then one is recategorised through the api, which makes a rule and an override."""
+    http = HttpApi(api.url or "")
+    user_id, email = sign_up(http)
+    token = log_in(http, email, PASSWORD)
+    partner = new_partner(runtime)
+    account = f"ACC-{uuid.uuid4().hex[:12]}"
+    runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset({"card-1", "card-2"}))
+    sent = [dict(t, account_number=account) for t in _seed_transactions()]
+    with running(start_consumer(test_settings, log_dir, "fuzz")):
+        assert webhooks.post(ingest.url or "", partner, sent).status_code == 202
+        # the last week's rows came in the same message, so in the same batch as the older one
+        recent = len(sent) - 1
+        wait_until(lambda: len(http.call("GET", "/me/transactions", token=token, params={"days": 7}
+                                         ).body["transactions"]) == recent, message="the seeded transactions")
+    first = sent[0]
+    answer = http.call("PATCH", f"/me/transactions/{partner.partner_id}/{first['transaction_id']}",
+                       json={"category": "dining_out"}, token=token)
+    assert answer.status == 200, answer.body
+    return FuzzUser(email, token, partner)
+
+
+class Sessions:
+    """Bearer tokens of the fuzz user: its session for every operation that declares the bearer
+    scheme, and a new one for each logout, which ends the session it is sent with."""
+
+    def __init__(self, base_url: str, user: FuzzUser) -> None:
         self.http = HttpApi(base_url)
-        _, self.email = sign_up(self.http)
-        self.token = log_in(self.http, self.email, PASSWORD)
+        self.user = user
 
     def get(self, case: Case, context: AuthContext) -> str | None:
         if not context.operation.definition.raw.get("security"):
             return None
-        return log_in(self.http, self.email, PASSWORD) if context.operation.path == "/auth/logout" else self.token
+        if context.operation.path == "/auth/logout":
+            return log_in(self.http, self.user.email, PASSWORD)
+        return self.user.token
 
     def set(self, case: Case, data: str, context: AuthContext) -> None:
         case.headers["Authorization"] = f"Bearer {data}"
@@ -122,14 +180,14 @@ def _schema(app: AppProcess) -> OpenApiSchema:
 
 
 @pytest.fixture(scope="session")
-def api_schema(api: AppProcess) -> OpenApiSchema:  # noqa: F811 - `api` is the imported fixture
+def api_schema(api: AppProcess, fuzz_user: FuzzUser) -> OpenApiSchema:  # noqa: F811 - `api` is the imported fixture
     schema = _schema(api)
-    schema.auth.providers.append(Sessions(api.url or ""))
+    schema.auth.providers.append(Sessions(api.url or "", fuzz_user))
     return schema
 
 
 @pytest.fixture(scope="session")
-def ingest_schema(ingest: AppProcess, runtime: Runtime) -> Iterator[OpenApiSchema]:  # noqa: F811
+def ingest_schema(ingest: AppProcess, fuzz_user: FuzzUser) -> OpenApiSchema:  # noqa: F811
     schema = _schema(ingest)
-    schema.auth.set_from_requests(SignedBy(new_partner(runtime)))
-    yield schema
+    schema.auth.set_from_requests(SignedBy(fuzz_user.partner))
+    return schema
