@@ -18,7 +18,7 @@ import os
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,8 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from schemathesis import AuthContext, Case
+from hypothesis import strategies as st
+from schemathesis import AuthContext, Case, HookContext
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -42,8 +43,9 @@ from service.settings import Settings
 from tests.e2e.conftest import api, ingest  # noqa: F401 - the e2e layer's session fixtures, reused
 from tests.support import webhooks
 from tests.support.api import PASSWORD, HttpApi, log_in, sign_up
+from tests.support.bank import SimulatedBank, start_simulated_bank
 from tests.support.stack import AppProcess, running, start_consumer, wait_until
-from tests.support.webhooks import BankPartner, SignedBy, new_partner, transaction
+from tests.support.webhooks import BankPartner, SignedBy, transaction
 
 SEED = int(os.environ.get("TALLY_FUZZ_SEED", "20261201"))
 EXAMPLES = int(os.environ.get("TALLY_FUZZ_EXAMPLES", "60"))
@@ -97,6 +99,11 @@ class FuzzUser:
     email: str
     token: str
     partner: BankPartner
+    # Per path, path parameters of what the user has and bodies that name it: mixed into the
+    # generated ones, so that PATCH, DELETE and linking reach their success answers (a
+    # generated id is always someone else's, a generated link code never the bank's).
+    paths: dict[str, list[dict[str, str]]]
+    bodies: dict[str, list[dict[str, str]]]
 
 
 def _seed_transactions() -> list[dict[str, Any]]:
@@ -117,14 +124,22 @@ def _seed_transactions() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def fuzz_user(api: AppProcess, ingest: AppProcess, runtime: Runtime, test_settings: Settings,  # noqa: F811
-              log_dir: Path) -> FuzzUser:
+def fuzz_bank(runtime: Runtime, log_dir: Path) -> Iterator[SimulatedBank]:
+    """The partner of the run: a bank simulator, so linking reaches the bank's API."""
+    bank = start_simulated_bank(runtime, log_dir)
+    yield bank
+    bank.sim.stop()
+
+
+@pytest.fixture(scope="session")
+def fuzz_user(api: AppProcess, ingest: AppProcess, fuzz_bank: SimulatedBank, runtime: Runtime,  # noqa: F811
+              test_settings: Settings, log_dir: Path) -> FuzzUser:
     """Its transactions took the real way: signed webhooks to ingest, a consumer, Cassandra.
     Then one is recategorised through the api, which makes a rule and an override."""
     http = HttpApi(api.url or "")
     user_id, email = sign_up(http)
     token = log_in(http, email, PASSWORD)
-    partner = new_partner(runtime)
+    partner = fuzz_bank.partner
     account = f"ACC-{uuid.uuid4().hex[:12]}"
     runtime.repository(AccountRepository).claim(user_id, partner.partner_id, account, frozenset({"card-1", "card-2"}))
     sent = [dict(t, account_number=account) for t in _seed_transactions()]
@@ -138,7 +153,15 @@ def fuzz_user(api: AppProcess, ingest: AppProcess, runtime: Runtime, test_settin
     answer = http.call("PATCH", f"/me/transactions/{partner.partner_id}/{first['transaction_id']}",
                        json={"category": "dining_out"}, token=token)
     assert answer.status == 200, answer.body
-    return FuzzUser(email, token, partner)
+    rules = http.call("GET", "/me/rules", token=token).body["rules"]
+    # one-time codes: the first case sending one links an account (201), later ones are 422
+    codes = [fuzz_bank.link_code(f"ACC-{uuid.uuid4().hex[:12]}") for _ in range(3)] + ["no-such-code"]
+    return FuzzUser(email, token, partner, paths={
+        "/me/transactions/{partner_id}/{transaction_id}": [
+            {"partner_id": partner.partner_id, "transaction_id": t["transaction_id"]} for t in sent],
+        "/me/rules/{merchant_key}": [{"merchant_key": rule["merchant_key"]} for rule in rules],
+        "/me/accounts/{partner_id}/{account_number}": [{"partner_id": partner.partner_id, "account_number": account}],
+    }, bodies={"/me/accounts": [{"partner_id": partner.partner_id, "link_code": code} for code in codes]})
 
 
 class Sessions:
@@ -183,6 +206,20 @@ def _schema(app: AppProcess) -> OpenApiSchema:
 def api_schema(api: AppProcess, fuzz_user: FuzzUser) -> OpenApiSchema:  # noqa: F811 - `api` is the imported fixture
     schema = _schema(api)
     schema.auth.providers.append(Sessions(api.url or "", fuzz_user))
+
+    def with_known(known: dict[str, list[dict[str, str]]], context: HookContext,
+                   strategy: st.SearchStrategy) -> st.SearchStrategy:
+        values = known.get(context.operation.path) if context.operation else None
+        return st.one_of(strategy, st.sampled_from(values)) if values else strategy
+
+    @schema.hook
+    def before_generate_path_parameters(context: HookContext, strategy: st.SearchStrategy) -> st.SearchStrategy:
+        return with_known(fuzz_user.paths, context, strategy)
+
+    @schema.hook
+    def before_generate_body(context: HookContext, strategy: st.SearchStrategy) -> st.SearchStrategy:
+        return with_known(fuzz_user.bodies, context, strategy)
+
     return schema
 
 
