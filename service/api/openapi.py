@@ -155,7 +155,8 @@ def _paths() -> dict[str, dict[str, Any]]:
                        "local calendar days, today included"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
                        "rows per page"),
-                _query("card_id", {"type": "string", "pattern": "^[A-Za-z0-9-]{1,32}$"}, "only this card"),
+                _query("card_id", {"type": "string", "pattern": "^[A-Za-z0-9-]{0,32}$"},
+                       "only this card (empty: every card)"),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "only this status"),
                 _query("cursor", STRING, "next_cursor of the previous page (same days and filters)")])},
         "/me/transactions/{partner_id}/{transaction_id}": {"x-instance": ["api"], "patch": _op(
@@ -170,8 +171,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/me/summary": {"x-instance": ["api"], "get": _op(
             "Spend and income per currency and category in a month of the user's zone", {
                 200: _answer("the summary", _ref("Summary")), 400: _error("bad month")}, auth=True,
-            parameters=[_query("month", {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
-                               "YYYY-MM; default: the current month")])},
+            parameters=[_query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                               "YYYY-MM from 1970-01 to 9998-12; default: the current month")])},
         "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {200: _answer(
             "categories", _shape(["categories"], categories={"type": "array", "items": _shape(
                 ["slug", "name"], slug={"type": "string", "enum": [c.slug for c in CATEGORIES]}, name=STRING)}))})},
