@@ -122,14 +122,14 @@ def _paths() -> dict[str, dict[str, Any]]:
                                                          503: _error("not ready", **RETRY_AFTER)})},
         "/users": {"x-instance": ["api"], "post": _op(
             "Sign up", {201: _answer("created", _shape(["user_id", "email", "name"], user_id=STRING, email=STRING,
-                                                     name=STRING)),
+                                                       name=STRING)),
                         409: _error("email taken"),
                         429: _error("too many sign-ups from this client address", **RETRY_AFTER)},
             body="SignUp", stored=True)},
         "/auth/login": {"x-instance": ["api"], "post": _op(
             "Log in: a bearer token, and a device token for this device's next logins", {
                 200: _answer("logged in", _shape(["token", "expires_at", "device_token"], token=STRING,
-                                               expires_at=INSTANT, device_token=STRING)),
+                                                 expires_at=INSTANT, device_token=STRING)),
                 401: _error("wrong email or password (one answer for both)"),
                 422: _error("invalid body, or an email that cannot be an address"),
                 429: _error("too many failed logins", **RETRY_AFTER)},
