@@ -9,6 +9,7 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import logs
+from service.api import openapi
 from service.bootstrap import Runtime
 from service.http import context, errors, headers, health
 from service.settings import Settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
     context.register(app, instance)
     headers.register(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(openapi.blueprint)  # one document of both instances, served by each
     if instance in ("ingest", "all"):
         from service.webhooks.views import blueprint as webhooks
         app.register_blueprint(webhooks)

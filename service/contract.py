@@ -50,7 +50,7 @@ def minor_units() -> dict[str, int]:
 
 class Merchant(msgspec.Struct, frozen=True):
     name: Annotated[str, Meta(min_length=1, max_length=128)]
-    mcc: Annotated[str, Meta(pattern=r"^\d{4}$")] | None
+    mcc: Annotated[str, Meta(pattern=r"^[0-9]{4}$")] | None
     city: Annotated[str, Meta(max_length=64)] | None = None
     country: Annotated[str, Meta(max_length=64)] | None = None
 
@@ -59,7 +59,8 @@ class Transaction(msgspec.Struct, frozen=True):
     transaction_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
     account_number: Annotated[str, Meta(pattern=r"^[A-Za-z0-9-]{1,34}$")]
     card_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9-]{1,32}$")]
-    amount: Annotated[str, Meta(pattern=r"^-?\d{1,12}(\.\d{1,3})?$")]
+    # [0-9], not \d: Python's \d takes any script's digits, the published schema's (JSON Schema) ASCII only
+    amount: Annotated[str, Meta(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,3})?$")]
     currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
     status: Literal["pending", "settled", "reversed"]
     authorized_at: Instant

@@ -18,7 +18,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixe
 from service.bootstrap import Runtime
 from service.broker.management import Management
 from service.settings import Settings
-from tests.support.webhooks import BankPartner
+from tests.support.webhooks import BankPartner, new_partner
 
 
 def _test_settings(log_dir: Path) -> Settings:
@@ -90,12 +90,7 @@ def management(test_settings: Settings) -> Management:
 @pytest.fixture
 def partner(runtime: Runtime) -> BankPartner:
     """A fresh enabled partner with one secret."""
-    from service.repositories.partners import new_secret
-
-    partner_id = f"bank-{uuid.uuid4().hex[:8]}"
-    secret = new_secret()
-    assert runtime.partners().add(partner_id, partner_id, None, None, secret)
-    return BankPartner(partner_id, secret)
+    return new_partner(runtime)
 
 
 @pytest.fixture(scope="session")

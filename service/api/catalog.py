@@ -1,11 +1,11 @@
-"""What the apps read without logging in: GET /categories, GET /openapi.json."""
+"""What the apps read without logging in: GET /categories (GET /openapi.json, served by both
+instances, is in service/api/openapi.py)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from service.api.openapi import document
 from service.classification.categories import CATEGORIES
 
 blueprint = Blueprint("catalog", __name__)
@@ -14,8 +14,3 @@ blueprint = Blueprint("catalog", __name__)
 @blueprint.get("/categories")
 def categories() -> ResponseReturnValue:
     return jsonify({"categories": [{"slug": c.slug, "name": c.name} for c in CATEGORIES]})
-
-
-@blueprint.get("/openapi.json")
-def openapi() -> ResponseReturnValue:
-    return jsonify(document())

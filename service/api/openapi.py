@@ -1,8 +1,9 @@
-"""The OpenAPI 3.1 document of both gunicorn instances, served as GET /openapi.json.
+"""The OpenAPI 3.1 document of both gunicorn instances, served by each as GET /openapi.json.
 
 Each path item carries `x-instance`: the instances that serve it (["api"], ["ingest"], or
-both for the health probes). tests/e2e/test_api_contract.py checks that this document and the
-running apps agree: every Flask route is documented, every documented route answers.
+both for the health probes and the document itself). tests/e2e/test_api_contract.py checks
+that this document and the running apps agree: every Flask route is documented, every
+documented route answers; tests/fuzz/ sends each instance generated requests from its own copy.
 """
 
 from __future__ import annotations
@@ -10,13 +11,26 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import msgspec
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+
+from service import contract
+from service.api.auth import Login, SignUp
+from service.api.me import LinkRequest
+from service.api.transactions import Recategorise
 from service.classification.categories import CATEGORIES, SOURCES
 from service.history.feed import DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT, STATUSES
+from service.users.registration import EMAIL, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES
 
 JSON = "application/json"
 STRING = {"type": "string"}
 INSTANT = {"type": "string", "format": "date-time"}
 NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
+# What registration and login take for an email (service/users/registration.py), after trimming
+# and lower-casing; login answers 422 for anything else, before any lookup.
+EMAIL_RULE = {"maxLength": 254, "pattern": EMAIL.pattern, "description": "an email address"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -24,7 +38,13 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
+    """A request body's object: fields the document does not name are ignored, not refused."""
     return {"type": "object", "required": required, "properties": properties}
+
+
+def _shape(required: list[str], **properties: Any) -> dict[str, Any]:
+    """An answer's object: exactly these fields, so the document names everything sent."""
+    return {**_obj(required, **properties), "additionalProperties": False}
 
 
 def _answer(description: str, schema: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
@@ -70,6 +90,10 @@ def _path_param(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": STRING}
 
 
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": True, "schema": STRING, "description": description}
+
+
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
@@ -80,27 +104,32 @@ def _paths() -> dict[str, dict[str, Any]]:
     return {
         "/hook/transaction": {"x-instance": ["ingest"], "post": _op(
             "A partner bank's signed batch of 1..100 transactions (Standard Webhooks)",
-            {202: _answer("queued (confirmed by RabbitMQ)", _obj(["accepted", "request_id"],
-                          accepted={"type": "integer"}, request_id=STRING)),
+            {202: _answer("queued (confirmed by RabbitMQ)", _shape(["accepted", "request_id"], accepted={
+                "type": "integer", "minimum": 1, "maximum": contract.MAX_TRANSACTIONS}, request_id=STRING)),
              401: _error("unknown partner, bad or stale signature"), 413: _error("body over 1 MiB"),
              415: _error("not JSON"), 503: _error("not confirmed by the broker in time, or the partner cannot be "
                                                   "verified (Cassandra unavailable); resending is safe",
-                                                  **RETRY_AFTER)}, body="WebhookBody")},
+                                                  **RETRY_AFTER)}, body="WebhookBody", parameters=[
+                _header("x-partner-id", "the partner's id in Tally"),
+                _header("webhook-id", "the message's id; the same on every retry of it"),
+                _header("webhook-timestamp", "Unix seconds, at most 5 minutes from now"),
+                _header("webhook-signature", "`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated "
+                                             "when signed with several secrets")])},
         "/livez": {"x-instance": ["ingest", "api"], "get": _op(
-            "The process answers", {200: _answer("alive", _obj(["status"], status=STRING))})},
+            "The process answers", {200: _answer("alive", _shape(["status"], status=STRING))})},
         "/readyz": {"x-instance": ["ingest", "api"], "get": _op(
-            "Cassandra answers (cached a few seconds)", {200: _answer("ready", _obj(["status"], status=STRING)),
+            "Cassandra answers (cached a few seconds)", {200: _answer("ready", _shape(["status"], status=STRING)),
                                                          503: _error("not ready", **RETRY_AFTER)})},
         "/users": {"x-instance": ["api"], "post": _op(
-            "Sign up", {201: _answer("created", _obj(["user_id", "email", "name"], user_id=STRING, email=STRING,
-                                                     name=STRING)),
+            "Sign up", {201: _answer("created", _shape(["user_id", "email", "name"], user_id=STRING, email=STRING,
+                                                       name=STRING)),
                         409: _error("email taken"),
                         429: _error("too many sign-ups from this client address", **RETRY_AFTER)},
             body="SignUp", stored=True)},
         "/auth/login": {"x-instance": ["api"], "post": _op(
             "Log in: a bearer token, and a device token for this device's next logins", {
-                200: _answer("logged in", _obj(["token", "expires_at", "device_token"], token=STRING,
-                                               expires_at=INSTANT, device_token=STRING)),
+                200: _answer("logged in", _shape(["token", "expires_at", "device_token"], token=STRING,
+                                                 expires_at=INSTANT, device_token=STRING)),
                 401: _error("wrong email or password (one answer for both)"),
                 422: _error("invalid body, or an email that cannot be an address"),
                 429: _error("too many failed logins", **RETRY_AFTER)},
@@ -126,14 +155,15 @@ def _paths() -> dict[str, dict[str, Any]]:
                        "local calendar days, today included"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
                        "rows per page"),
-                _query("card_id", STRING, "only this card"),
+                _query("card_id", {"type": "string", "pattern": "^[A-Za-z0-9-]{0,32}$"},
+                       "only this card (empty: every card)"),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "only this status"),
                 _query("cursor", STRING, "next_cursor of the previous page (same days and filters)")])},
         "/me/transactions/{partner_id}/{transaction_id}": {"x-instance": ["api"], "patch": _op(
             "Recategorise one transaction; creates or updates the rule for its merchant", {
                 200: _answer("the row as listed", _ref("Transaction")), 404: _error("not your transaction")},
             auth=True, body="Recategorise", parameters=transaction)},
-        "/me/rules": {"x-instance": ["api"], "get": _op("Merchant rules", {200: _answer("the rules", _obj(
+        "/me/rules": {"x-instance": ["api"], "get": _op("Merchant rules", {200: _answer("the rules", _shape(
             ["rules"], rules={"type": "array", "items": _ref("Rule")}))}, auth=True)},
         "/me/rules/{merchant_key}": {"x-instance": ["api"], "delete": _op(
             "Delete a merchant rule", {204: _answer("deleted"), 404: _error("no such rule")}, auth=True,
@@ -141,24 +171,47 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/me/summary": {"x-instance": ["api"], "get": _op(
             "Spend and income per currency and category in a month of the user's zone", {
                 200: _answer("the summary", _ref("Summary")), 400: _error("bad month")}, auth=True,
-            parameters=[_query("month", {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
-                               "YYYY-MM; default: the current month")])},
+            parameters=[_query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                               "YYYY-MM from 1970-01 to 9998-12; default: the current month")])},
         "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {200: _answer(
-            "categories", _obj(["categories"], categories={"type": "array", "items": _obj(
+            "categories", _shape(["categories"], categories={"type": "array", "items": _shape(
                 ["slug", "name"], slug={"type": "string", "enum": [c.slug for c in CATEGORIES]}, name=STRING)}))})},
-        "/openapi.json": {"x-instance": ["api"], "get": _op("This document", {200: _answer("OpenAPI 3.1")})},
+        "/openapi.json": {"x-instance": ["ingest", "api"], "get": _op("This document", {200: _answer(
+            "OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})})},
     }
 
 
+def _body(model: type[BaseModel], **rules: dict[str, Any]) -> dict[str, Any]:
+    """A request body: its view's pydantic model (types, lengths, patterns; unknown fields are
+    ignored), with `rules` the view checks after the model laid over the fields they concern."""
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    for name, rule in rules.items():
+        schema["properties"][name] = {**schema["properties"][name], **rule}
+    return schema
+
+
+def _webhook_schemas() -> dict[str, Any]:
+    """The webhook body as service/contract.py declares it, each part named Webhook…; the
+    currency as the codes Tally knows. What the schema cannot say (an amount's decimals per
+    currency, settled_at with the status, instants from 1970-01-02 to a day from now, ids unique
+    in the request) is a 422 naming the field."""
+    _, parts = msgspec.json.schema_components([contract.Body], ref_template="#/components/schemas/Webhook{name}")
+    schemas = {f"Webhook{name}": schema for name, schema in parts.items()}
+    currency = schemas["WebhookTransaction"]["properties"]["currency"]
+    currency["enum"] = sorted(contract.minor_units())
+    return schemas
+
+
 def _transaction_schema() -> dict[str, Any]:
-    return _obj(
+    return _shape(
         ["partner_id", "transaction_id", "account_number", "card_id", "amount", "currency", "status",
          "authorized_at", "settled_at", "merchant", "category", "category_source", "category_confidence"],
         partner_id=STRING, transaction_id=STRING, account_number=STRING, card_id=STRING,
         amount={"type": "string", "description": "decimal at the currency's scale; negative = money out"},
         currency=STRING, status={"type": "string", "enum": list(STATUSES)}, authorized_at=INSTANT,
         settled_at=NULLABLE_INSTANT,
-        merchant=_obj(["name", "mcc"], name=STRING, mcc={"type": ["string", "null"]}),
+        merchant=_shape(["name", "mcc"], name=STRING, mcc={"type": ["string", "null"]}),
         category={"type": "string", "enum": [c.slug for c in CATEGORIES]},
         category_source={"type": "string", "enum": [s.name for s in SOURCES]},
         category_confidence={"type": "number", "minimum": 0, "maximum": 1})
@@ -167,37 +220,40 @@ def _transaction_schema() -> dict[str, Any]:
 def _schemas() -> dict[str, Any]:
     money = {"type": "string"}
     return {
-        "Error": _obj(["error", "message", "request_id"], error=STRING, message=STRING,
-                      details={"type": "array", "items": {"type": "object"}}, request_id=STRING),
-        "WebhookBody": _obj(["transactions"], transactions={"type": "array", "minItems": 1, "maxItems": 100,
-                                                            "items": {"type": "object"}}),
-        "SignUp": _obj(["email", "password", "name"], email=STRING,
-                       password={"type": "string", "description": "8..72 bytes"}, name=STRING,
-                       time_zone={"type": "string", "default": "UTC", "description": "IANA zone"}),
-        "Login": _obj(["email", "password"], email=STRING, password=STRING, device_token={
-            "type": "string", "description": "the device_token of this device's last login, if any: its logins "
-                                             "are then limited per device, not per email"}),
-        "Link": _obj(["partner_id", "link_code"], partner_id=STRING, link_code=STRING),
-        "LinkedAccount": _obj(["partner_id", "account_number", "card_ids"], partner_id=STRING,
-                              account_number=STRING, card_ids={"type": "array", "items": STRING}),
-        "Profile": _obj(["user_id", "email", "name", "time_zone", "last_login_at", "last_transaction_at",
-                         "accounts"], user_id=STRING, email=STRING, name=STRING, time_zone=STRING,
-                        last_login_at=NULLABLE_INSTANT, last_transaction_at=NULLABLE_INSTANT,
-                        accounts={"type": "array", "items": _ref("LinkedAccount")}),
+        "Error": _shape(["error", "message", "request_id"], error=STRING, message=STRING,
+                        details={"type": "array", "items": {"type": "object"}}, request_id=STRING),
+        **_webhook_schemas(),
+        "SignUp": _body(SignUp, email=EMAIL_RULE, password={
+            "minLength": MIN_PASSWORD_BYTES, "maxLength": MAX_PASSWORD_BYTES,
+            "description": f"{MIN_PASSWORD_BYTES}..{MAX_PASSWORD_BYTES} bytes of UTF-8"}, name={
+            "minLength": 1, "maxLength": 100, "pattern": r"\S", "description": "1..100 characters, trimmed"},
+            time_zone={"description": "an IANA time zone"}),
+        "Login": _body(Login, email=EMAIL_RULE, device_token={
+            "description": "the device_token of this device's last login, if any: its logins are then limited "
+                           "per device, not per email"}),
+        "Link": _body(LinkRequest),
+        "LinkedAccount": _shape(["partner_id", "account_number", "card_ids"], partner_id=STRING,
+                                account_number=STRING, card_ids={"type": "array", "items": STRING}),
+        "Profile": _shape(["user_id", "email", "name", "time_zone", "last_login_at", "last_transaction_at",
+                           "accounts"], user_id=STRING, email=STRING, name=STRING, time_zone=STRING,
+                          last_login_at=NULLABLE_INSTANT, last_transaction_at=NULLABLE_INSTANT,
+                          accounts={"type": "array", "items": _ref("Account")}),
+        "Account": _shape(["partner_id", "account_number", "card_ids", "linked_at"], partner_id=STRING,
+                          account_number=STRING, card_ids={"type": "array", "items": STRING},
+                          linked_at=NULLABLE_INSTANT),
         "Transaction": _transaction_schema(),
-        "TransactionPage": _obj(["transactions", "next_cursor"], transactions={
+        "TransactionPage": _shape(["transactions", "next_cursor"], transactions={
             "type": "array", "items": _ref("Transaction")}, next_cursor={"type": ["string", "null"]}),
-        "Recategorise": _obj(["category"], category=STRING, apply_to_past={
-            "type": "boolean", "default": False,
+        "Recategorise": _body(Recategorise, category={"enum": [c.slug for c in CATEGORIES]}, apply_to_past={
             "description": "also re-label this merchant's transactions of the last 400 days"}),
-        "Rule": _obj(["merchant_key", "category"], merchant_key=STRING, category=STRING, created_at=INSTANT,
-                     updated_at=INSTANT),
-        "Summary": _obj(["month", "time_zone", "currencies"], month=STRING, time_zone=STRING, currencies={
-            "type": "array", "items": _obj(["currency", "spend", "income", "categories"], currency=STRING,
-                                           spend=money, income=money, categories={"type": "array", "items": _obj(
-                                               ["category", "name", "spend", "income", "transactions"],
-                                               category=STRING, name=STRING, spend=money, income=money,
-                                               transactions={"type": "integer"})})}),
+        "Rule": _shape(["merchant_key", "category"], merchant_key=STRING, category=STRING, created_at=INSTANT,
+                       updated_at=INSTANT),
+        "Summary": _shape(["month", "time_zone", "currencies"], month=STRING, time_zone=STRING, currencies={
+            "type": "array", "items": _shape(["currency", "spend", "income", "categories"], currency=STRING,
+                                             spend=money, income=money, categories={"type": "array", "items": _shape(
+                                                 ["category", "name", "spend", "income", "transactions"],
+                                                 category=STRING, name=STRING, spend=money, income=money,
+                                                 transactions={"type": "integer"})})}),
     }
 
 
@@ -215,3 +271,11 @@ def document() -> dict[str, Any]:
         "components": {"schemas": _schemas(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+blueprint = Blueprint("openapi", __name__)
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(document())

@@ -6,16 +6,30 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+from requests.auth import AuthBase
 from standardwebhooks.webhooks import Webhook
+
+if TYPE_CHECKING:
+    from service.bootstrap import Runtime
 
 
 @dataclass(frozen=True)
 class BankPartner:
     partner_id: str
     secret: str
+
+
+def new_partner(runtime: Runtime) -> BankPartner:
+    """A fresh enabled partner with one secret, stored."""
+    from service.repositories.partners import new_secret
+
+    partner_id = f"bank-{uuid.uuid4().hex[:8]}"
+    secret = new_secret()
+    assert runtime.partners().add(partner_id, partner_id, None, None, secret)
+    return BankPartner(partner_id, secret)
 
 
 def transaction(**overrides: Any) -> dict[str, Any]:
@@ -43,12 +57,31 @@ def body(transactions: list[dict[str, Any]]) -> bytes:
 
 def signed_headers(partner: BankPartner, raw: bytes, webhook_id: str | None = None,
                    timestamp: datetime | None = None, secret: str | None = None) -> dict[str, str]:
+    return {"content-type": "application/json", **signature_headers(partner, raw, webhook_id, timestamp, secret)}
+
+
+def signature_headers(partner: BankPartner, raw: bytes, webhook_id: str | None = None,
+                      timestamp: datetime | None = None, secret: str | None = None) -> dict[str, str]:
+    """The Standard Webhooks headers and x-partner-id of `raw`, whatever its content type."""
     webhook_id = webhook_id or f"wh-{uuid.uuid4().hex}"
     timestamp = timestamp or datetime.now(UTC)
-    signature = Webhook(secret or partner.secret).sign(webhook_id, timestamp, raw.decode())
-    return {"content-type": "application/json", "webhook-id": webhook_id,
-            "webhook-timestamp": str(int(timestamp.timestamp())), "webhook-signature": signature,
-            "x-partner-id": partner.partner_id}
+    # A body that is not UTF-8 cannot be signed as text; ingest refuses it (401) before anything else.
+    signature = Webhook(secret or partner.secret).sign(webhook_id, timestamp, raw.decode(errors="replace"))
+    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(timestamp.timestamp())),
+            "webhook-signature": signature, "x-partner-id": partner.partner_id}
+
+
+class SignedBy(AuthBase):
+    """A requests auth that signs each request's body as sent, as `partner` would: for clients
+    that build the body themselves (the fuzz layer's generated webhooks)."""
+
+    def __init__(self, partner: BankPartner) -> None:
+        self.partner = partner
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        raw = request.body or b""
+        request.headers.update(signature_headers(self.partner, raw.encode() if isinstance(raw, str) else raw))
+        return request
 
 
 def post(base_url: str, partner: BankPartner, transactions: list[dict[str, Any]],

@@ -91,3 +91,40 @@ def test_the_limits_are_documented_with_retry_after() -> None:
     login = paths["/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert "device_token" in login["required"]
     assert "device_token" in document()["components"]["schemas"]["Login"]["properties"]
+
+
+def _objects(schema: object, schemas: dict) -> list[dict]:  # type: ignore[type-arg]
+    """Every object schema reachable from `schema`, following $refs once each."""
+    found: list[dict] = []  # type: ignore[type-arg]
+    seen: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref", "")
+        if ref and ref not in seen:
+            seen.add(ref)
+            walk(schemas[ref.rsplit("/", 1)[-1]])
+        if node.get("type") == "object" and "properties" in node:
+            found.append(node)
+        for value in node.values():
+            walk(value)
+
+    walk(schema)
+    return found
+
+
+def test_every_answer_names_all_its_fields() -> None:
+    """What the fuzz layer's response_schema_conformance holds the apps to: an answer carrying
+    a field the document does not name fails, so the document cannot fall behind the code."""
+    schemas = document()["components"]["schemas"]
+    for path, method, operation in _operations():
+        for status, answer in operation["responses"].items():
+            schema = answer.get("content", {}).get("application/json", {}).get("schema")
+            if schema is None or path == "/openapi.json":
+                continue
+            for node in _objects(schema, schemas):
+                assert node.get("additionalProperties") is False, (method, path, status, sorted(node["properties"]))

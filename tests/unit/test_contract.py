@@ -106,3 +106,17 @@ def test_a_held_payload_the_rules_now_refuse_is_invalid_alone() -> None:
     assert refused.value.details[0]["field"] == "currency"
     with pytest.raises(InvalidBody):
         parse_transaction(b"\xff")
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("amount", "-١٢.٥٠"),               # Arabic-Indic digits: Python's \d took them, JSON Schema's does not
+    ("amount", "-１２.５０"),             # fullwidth digits
+    ("merchant.mcc", "٥٤١١"),
+])
+def test_amounts_and_mccs_are_ascii_digits_as_the_openapi_document_says(field: str, value: str) -> None:
+    bad = tx()
+    if field == "amount":
+        bad["amount"] = value
+    else:
+        bad["merchant"] = {"name": "ACME", "mcc": value}
+    assert problems(raw(bad)) == [(0, field)]

@@ -59,7 +59,7 @@ def transactions(draw: st.DrawFn) -> dict[str, Any]:
         "amount": draw(amounts(currency)), "currency": currency, "status": status,
         "authorized_at": wire_instant(authorized, draw(offsets)),
         "merchant": {"name": draw(st.text(min_size=1, max_size=128)),
-                     "mcc": draw(st.none() | st.from_regex(r"^\d{4}$", fullmatch=True))},
+                     "mcc": draw(st.none() | st.from_regex(r"^[0-9]{4}$", fullmatch=True))},
     }
     if status == "settled":
         tx["settled_at"] = wire_instant(draw(st.datetimes(min_value=datetime(1970, 1, 3),
