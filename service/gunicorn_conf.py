@@ -40,9 +40,12 @@ def on_starting(server: Any) -> None:
 
 
 def when_ready(server: Any) -> None:
-    from service.settings import Settings
+    from service.settings import Settings, SettingsError
 
-    settings = Settings.from_env()  # the one reading of Tally's settings (the app makes its own)
+    try:
+        settings = Settings.from_env()  # read as the app reads them
+    except SettingsError:
+        return  # the workers refuse to start with one line naming the setting (service/wsgi.py)
     if settings.metrics_port and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
