@@ -40,8 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chaos import campaign, report
+    from chaos.nodes import ROOT
     from chaos.schedule import Plan
     from service.cli.errors import CliError
+
+    if not (ROOT / "scripts" / "cassandra").is_file():
+        raise CliError(f"the campaign starts its own nodes with a checkout's scripts/, and {ROOT} is not a "
+                       "checkout of Tally (installed from a wheel?): run it from a clone")
 
     if args.transactions is not None and args.transactions < 100:
         raise CliError("--transactions must be at least 100")
