@@ -88,6 +88,13 @@ class Transaction(msgspec.Struct, frozen=True):
         return self.updated_at.astimezone(UTC) if self.updated_at else None
 
 
+class Accepted(msgspec.Struct, forbid_unknown_fields=True):
+    """The 202 answer: how many transactions one confirmed message carries."""
+
+    accepted: Annotated[int, Meta(ge=1, le=MAX_TRANSACTIONS)]
+    request_id: str
+
+
 class Body(msgspec.Struct):
     transactions: Annotated[list[Transaction], Meta(min_length=1, max_length=MAX_TRANSACTIONS)]
 

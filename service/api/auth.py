@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api import parsing
+from service.api import answers, parsing
 from service.api.bearer import bearer_token, require_user
 from service.auth.devices import MAX_TOKEN_CHARS
 from service.auth.login import Credentials, InvalidCredentials, NotAnEmail, TooManyFailures, login
@@ -18,6 +18,7 @@ from service.auth.signup import TooManySignUps, sign_up
 from service.bootstrap import Runtime, runtime
 from service.history.rows import instant
 from service.http.errors import ApiError
+from service.http.responses import send
 from service.users.registration import EmailTaken, NewUser, RegistrationError
 
 blueprint = Blueprint("auth", __name__)
@@ -62,7 +63,7 @@ def create_user() -> ResponseReturnValue:
         raise _too_many("sign-ups from this address", exc.retry_after) from None
     except EmailTaken:
         raise ApiError(409, "this email is already registered", error="email_taken") from None
-    return jsonify({"user_id": str(user.user_id), "email": user.email, "name": user.name}), 201
+    return send(answers.SignedUp(str(user.user_id), user.email, user.name), 201)
 
 
 @blueprint.post("/auth/login")
@@ -79,8 +80,7 @@ def log_in() -> ResponseReturnValue:
         raise ApiError(401, "the email or the password is wrong", error="invalid_credentials") from None
     except TooManyFailures as exc:
         raise _too_many("failed logins", exc.retry_after) from None
-    return jsonify({"token": done.session.token, "expires_at": instant(done.session.expires_at),
-                    "device_token": done.device_token})
+    return send(answers.LoginSession(done.session.token, instant(done.session.expires_at) or "", done.device_token))
 
 
 @blueprint.post("/auth/logout")

@@ -3,14 +3,15 @@ instances, is in service/api/openapi.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from service.classification.categories import CATEGORIES
+from service.api import answers
+from service.http.responses import send
 
 blueprint = Blueprint("catalog", __name__)
 
 
 @blueprint.get("/categories")
 def categories() -> ResponseReturnValue:
-    return jsonify({"categories": [{"slug": c.slug, "name": c.name} for c in CATEGORIES]})
+    return send(answers.categories())

@@ -6,15 +6,16 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from flask import Blueprint, Response, current_app, g, jsonify
+from flask import Blueprint, Response, current_app, g
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api import parsing
+from service.api import answers, parsing
 from service.api.bearer import current_user_id, require_user
 from service.banks.client import BankError, BankUnavailable, UnknownLinkCode
 from service.bootstrap import runtime
 from service.http.errors import ApiError, unavailable
+from service.http.responses import send
 from service.users import profile as profiles
 from service.users.link_codes import UnknownPartner, link_with_code
 from service.users.linking import AccountTaken, unlink_account
@@ -37,7 +38,7 @@ def me() -> ResponseReturnValue:
     found = profiles.profile(rt.users(), rt.accounts(), current_user_id())
     if found is None:
         raise ApiError(401, "the token's user no longer exists", error="invalid_token")
-    return jsonify(profiles.to_json(found))
+    return send(answers.profile(found))
 
 
 @blueprint.post("/me/accounts")
@@ -65,9 +66,8 @@ def link() -> ResponseReturnValue:
     if linked.unqueued is not None:  # the link stands; the consumers' outbox sweep drains the account
         log.warning("account linked, account_linked not queued: the outbox sweep publishes it", extra={
             "request_id": g.request_id, "partner_id": linked.partner_id, "error": linked.unqueued})
-    body = {"partner_id": linked.partner_id, "account_number": linked.account_number,
-            "card_ids": sorted(linked.card_ids)}
-    return jsonify(body), 201 if linked.created else 200
+    body = answers.LinkedAccount(linked.partner_id, linked.account_number, sorted(linked.card_ids))
+    return send(body, 201 if linked.created else 200)
 
 
 @blueprint.delete("/me/accounts/<partner_id>/<account_number>")

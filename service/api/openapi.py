@@ -17,11 +17,14 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
 from service import contract
+from service.api import answers
 from service.api.auth import Login, SignUp
 from service.api.me import LinkRequest
 from service.api.transactions import Recategorise
-from service.classification.categories import CATEGORIES, SOURCES
+from service.classification.categories import CATEGORIES
 from service.history.feed import DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT, STATUSES
+from service.http.errors import Error
+from service.http.health import Health
 from service.users.registration import EMAIL, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES
 
 JSON = "application/json"
@@ -104,8 +107,7 @@ def _paths() -> dict[str, dict[str, Any]]:
     return {
         "/hook/transaction": {"x-instance": ["ingest"], "post": _op(
             "A partner bank's signed batch of 1..100 transactions (Standard Webhooks)",
-            {202: _answer("queued (confirmed by RabbitMQ)", _shape(["accepted", "request_id"], accepted={
-                "type": "integer", "minimum": 1, "maximum": contract.MAX_TRANSACTIONS}, request_id=STRING)),
+            {202: _answer("queued (confirmed by RabbitMQ)", _ref("Accepted")),
              401: _error("unknown partner, bad or stale signature"), 413: _error("body over 1 MiB"),
              415: _error("not JSON"), 503: _error("not confirmed by the broker in time, or the partner cannot be "
                                                   "verified (Cassandra unavailable); resending is safe",
@@ -116,20 +118,18 @@ def _paths() -> dict[str, dict[str, Any]]:
                 _header("webhook-signature", "`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated "
                                              "when signed with several secrets")])},
         "/livez": {"x-instance": ["ingest", "api"], "get": _op(
-            "The process answers", {200: _answer("alive", _shape(["status"], status=STRING))})},
+            "The process answers", {200: _answer("alive", _ref("Health"))})},
         "/readyz": {"x-instance": ["ingest", "api"], "get": _op(
-            "Cassandra answers (cached a few seconds)", {200: _answer("ready", _shape(["status"], status=STRING)),
+            "Cassandra answers (cached a few seconds)", {200: _answer("ready", _ref("Health")),
                                                          503: _error("not ready", **RETRY_AFTER)})},
         "/users": {"x-instance": ["api"], "post": _op(
-            "Sign up", {201: _answer("created", _shape(["user_id", "email", "name"], user_id=STRING, email=STRING,
-                                                       name=STRING)),
+            "Sign up", {201: _answer("created", _ref("SignedUp")),
                         409: _error("email taken"),
                         429: _error("too many sign-ups from this client address", **RETRY_AFTER)},
             body="SignUp", stored=True)},
         "/auth/login": {"x-instance": ["api"], "post": _op(
             "Log in: a bearer token, and a device token for this device's next logins", {
-                200: _answer("logged in", _shape(["token", "expires_at", "device_token"], token=STRING,
-                                                 expires_at=INSTANT, device_token=STRING)),
+                200: _answer("logged in", _ref("LoginSession")),
                 401: _error("wrong email or password (one answer for both)"),
                 422: _error("invalid body, or an email that cannot be an address"),
                 429: _error("too many failed logins", **RETRY_AFTER)},
@@ -161,10 +161,10 @@ def _paths() -> dict[str, dict[str, Any]]:
                 _query("cursor", STRING, "next_cursor of the previous page (same days and filters)")])},
         "/me/transactions/{partner_id}/{transaction_id}": {"x-instance": ["api"], "patch": _op(
             "Recategorise one transaction; creates or updates the rule for its merchant", {
-                200: _answer("the row as listed", _ref("Transaction")), 404: _error("not your transaction")},
+                200: _answer("the row as listed", _ref("ListedTransaction")), 404: _error("not your transaction")},
             auth=True, body="Recategorise", parameters=transaction)},
-        "/me/rules": {"x-instance": ["api"], "get": _op("Merchant rules", {200: _answer("the rules", _shape(
-            ["rules"], rules={"type": "array", "items": _ref("Rule")}))}, auth=True)},
+        "/me/rules": {"x-instance": ["api"], "get": _op("Merchant rules", {200: _answer("the rules", _ref("Rules"))},
+                                                        auth=True)},
         "/me/rules/{merchant_key}": {"x-instance": ["api"], "delete": _op(
             "Delete a merchant rule", {204: _answer("deleted"), 404: _error("no such rule")}, auth=True,
             parameters=[_path_param("merchant_key")])},
@@ -173,9 +173,8 @@ def _paths() -> dict[str, dict[str, Any]]:
                 200: _answer("the summary", _ref("Summary")), 400: _error("bad month")}, auth=True,
             parameters=[_query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
                                "YYYY-MM from 1970-01 to 9998-12; default: the current month")])},
-        "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {200: _answer(
-            "categories", _shape(["categories"], categories={"type": "array", "items": _shape(
-                ["slug", "name"], slug={"type": "string", "enum": [c.slug for c in CATEGORIES]}, name=STRING)}))})},
+        "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {
+            200: _answer("categories", _ref("Categories"))})},
         "/openapi.json": {"x-instance": ["ingest", "api"], "get": _op("This document", {200: _answer(
             "OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})})},
     }
@@ -203,25 +202,19 @@ def _webhook_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _transaction_schema() -> dict[str, Any]:
-    return _shape(
-        ["partner_id", "transaction_id", "account_number", "card_id", "amount", "currency", "status",
-         "authorized_at", "settled_at", "merchant", "category", "category_source", "category_confidence"],
-        partner_id=STRING, transaction_id=STRING, account_number=STRING, card_id=STRING,
-        amount={"type": "string", "description": "decimal at the currency's scale; negative = money out"},
-        currency=STRING, status={"type": "string", "enum": list(STATUSES)}, authorized_at=INSTANT,
-        settled_at=NULLABLE_INSTANT,
-        merchant=_shape(["name", "mcc"], name=STRING, mcc={"type": ["string", "null"]}),
-        category={"type": "string", "enum": [c.slug for c in CATEGORIES]},
-        category_source={"type": "string", "enum": [s.name for s in SOURCES]},
-        category_confidence={"type": "number", "minimum": 0, "maximum": 1})
+def _answer_schemas() -> dict[str, Any]:
+    """Every answer's schema, from the classes the views send (service/api/answers.py, the error
+    and health bodies of service/http, the webhook's 202 in service/contract.py)."""
+    _, schemas = msgspec.json.schema_components([*answers.SCHEMAS, Error, Health, contract.Accepted],
+                                                ref_template="#/components/schemas/{name}")
+    for schema in schemas.values():
+        schema.pop("title", None)
+    return schemas
 
 
 def _schemas() -> dict[str, Any]:
-    money = {"type": "string"}
     return {
-        "Error": _shape(["error", "message", "request_id"], error=STRING, message=STRING,
-                        details={"type": "array", "items": {"type": "object"}}, request_id=STRING),
+        **_answer_schemas(),
         **_webhook_schemas(),
         "SignUp": _body(SignUp, email=EMAIL_RULE, password={
             "minLength": MIN_PASSWORD_BYTES, "maxLength": MAX_PASSWORD_BYTES,
@@ -232,28 +225,8 @@ def _schemas() -> dict[str, Any]:
             "description": "the device_token of this device's last login, if any: its logins are then limited "
                            "per device, not per email"}),
         "Link": _body(LinkRequest),
-        "LinkedAccount": _shape(["partner_id", "account_number", "card_ids"], partner_id=STRING,
-                                account_number=STRING, card_ids={"type": "array", "items": STRING}),
-        "Profile": _shape(["user_id", "email", "name", "time_zone", "last_login_at", "last_transaction_at",
-                           "accounts"], user_id=STRING, email=STRING, name=STRING, time_zone=STRING,
-                          last_login_at=NULLABLE_INSTANT, last_transaction_at=NULLABLE_INSTANT,
-                          accounts={"type": "array", "items": _ref("Account")}),
-        "Account": _shape(["partner_id", "account_number", "card_ids", "linked_at"], partner_id=STRING,
-                          account_number=STRING, card_ids={"type": "array", "items": STRING},
-                          linked_at=NULLABLE_INSTANT),
-        "Transaction": _transaction_schema(),
-        "TransactionPage": _shape(["transactions", "next_cursor"], transactions={
-            "type": "array", "items": _ref("Transaction")}, next_cursor={"type": ["string", "null"]}),
         "Recategorise": _body(Recategorise, category={"enum": [c.slug for c in CATEGORIES]}, apply_to_past={
             "description": "also re-label this merchant's transactions of the last 400 days"}),
-        "Rule": _shape(["merchant_key", "category"], merchant_key=STRING, category=STRING, created_at=INSTANT,
-                       updated_at=INSTANT),
-        "Summary": _shape(["month", "time_zone", "currencies"], month=STRING, time_zone=STRING, currencies={
-            "type": "array", "items": _shape(["currency", "spend", "income", "categories"], currency=STRING,
-                                             spend=money, income=money, categories={"type": "array", "items": _shape(
-                                                 ["category", "name", "spend", "income", "transactions"],
-                                                 category=STRING, name=STRING, spend=money, income=money,
-                                                 transactions={"type": "integer"})})}),
     }
 
 

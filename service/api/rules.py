@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app
 from flask.typing import ResponseReturnValue
 
+from service.api import answers
 from service.api.bearer import current_user_id, require_user
 from service.bootstrap import runtime
-from service.history.rows import instant
 from service.http.errors import ApiError
+from service.http.responses import send
 
 blueprint = Blueprint("rules", __name__)
 blueprint.before_request(require_user)
@@ -16,10 +17,7 @@ blueprint.before_request(require_user)
 
 @blueprint.get("/me/rules")
 def list_rules() -> ResponseReturnValue:
-    rules = runtime(current_app).rules().of_user(current_user_id())
-    return jsonify({"rules": [{"merchant_key": r.merchant_key, "category": r.category,
-                               "created_at": instant(r.created_at), "updated_at": instant(r.updated_at)}
-                              for r in sorted(rules, key=lambda r: r.merchant_key)]})
+    return send(answers.rules(runtime(current_app).rules().of_user(current_user_id())))
 
 
 @blueprint.delete("/me/rules/<path:merchant_key>")

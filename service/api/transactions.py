@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api import parsing
+from service.api import answers, parsing
 from service.api.bearer import current_user_id, require_user
 from service.bootstrap import Runtime, runtime
-from service.history import feed, rows, summary
+from service.history import feed, summary
 from service.history.cursor import InvalidCursor, Query
 from service.history.recategorise import TransactionNotFound, UnknownCategory, recategorise
 from service.history.window import InvalidMonth
 from service.http.errors import ApiError
+from service.http.responses import send
 from service.repositories.users import User
 
 blueprint = Blueprint("transactions", __name__)
@@ -56,7 +57,7 @@ def list_transactions() -> ResponseReturnValue:
                                       listing, rt.settings.cursor_secret, datetime.now(UTC))
     except InvalidCursor as exc:
         raise ApiError(400, f"cursor: {exc}", error="invalid_cursor") from None
-    return jsonify({"transactions": [rows.to_json(item) for item in page.items], "next_cursor": page.next_cursor})
+    return send(answers.TransactionPage([answers.listed(item) for item in page.items], page.next_cursor))
 
 
 @blueprint.patch("/me/transactions/<partner_id>/<transaction_id>")
@@ -73,7 +74,7 @@ def recategorise_transaction(partner_id: str, transaction_id: str) -> ResponseRe
                               error="unknown_category") from None
     except TransactionNotFound:
         raise ApiError(404, "you have no such transaction") from None
-    return jsonify(rows.to_json(done.item))
+    return send(answers.listed(done.item))
 
 
 @blueprint.get("/me/summary")
@@ -86,4 +87,4 @@ def month_summary() -> ResponseReturnValue:
                                       now=datetime.now(UTC))
     except InvalidMonth as exc:
         raise parsing.bad_parameter("month", str(exc)) from None
-    return jsonify(summary.to_json(found))
+    return send(answers.summary(found))

@@ -15,11 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.classification.categories import CATEGORIES, CATEGORY_BY_SLUG
-from service.history.amounts import format_amount
+from service.classification.categories import CATEGORIES
 from service.history.rows import Labelled, merge
 from service.history.window import current_month, month_window, utc_months
 from service.repositories.history import HistoryRepository
@@ -87,20 +85,3 @@ def month_summary(history: HistoryRepository, overrides: CategoryOverrideReposit
                              read_ahead=SUMMARY_READ_AHEAD))
     found = overrides.of_months(user_id, utc_months(window)) if rows else {}
     return Summary(month, time_zone, summarize(merge(rows, found)))
-
-
-def to_json(summary: Summary) -> dict[str, Any]:
-    def money(amount: Decimal, currency: str) -> str:
-        return format_amount(amount, currency)
-
-    return {"month": summary.month, "time_zone": summary.time_zone, "currencies": [
-        {"currency": c.currency, "spend": money(c.spend, c.currency), "income": money(c.income, c.currency),
-         "categories": [{"category": t.category, "name": _name(t.category), "spend": money(t.spend, c.currency),
-                         "income": money(t.income, c.currency), "transactions": t.transactions}
-                        for t in c.categories]}
-        for c in summary.currencies]}
-
-
-def _name(slug: str) -> str:
-    category = CATEGORY_BY_SLUG.get(slug)
-    return category.name if category else slug

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+import msgspec
+from flask import Flask, g, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from service.http.responses import send
 from service.storage.failures import UNAVAILABLE
 
 log = logging.getLogger("tally.http")
@@ -33,6 +36,15 @@ RETRY_AFTER_SECONDS = 5
 # closes (gunicorn drains only 64 KiB itself). Above nginx's 1100 KiB with room for a direct client.
 REFUSED_BODY_READ_LIMIT = 4 * 1024 * 1024
 _CHUNK = 64 * 1024
+
+
+class Error(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """Every error's body (the document derives its schema from this class)."""
+
+    error: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+    request_id: str
 
 
 def error_code(status: int, reason: str = "error") -> str:
@@ -69,11 +81,9 @@ def error_response(error: ApiError) -> ResponseReturnValue:
         log.warning("unavailable", extra={
             "request_id": getattr(g, "request_id", None), "method": request.method, "path": request.path,
             "status": 503, "error": error.error, "reason": error.reason or error.message})
-    body: dict[str, Any] = {"error": error.error, "message": error.message}
-    if error.details is not None:
-        body["details"] = error.details
-    body["request_id"] = getattr(g, "request_id", None)
-    return jsonify(body), error.status, headers
+    request_id = getattr(g, "request_id", None) or uuid.uuid4().hex
+    return send(Error(error=error.error, message=error.message, details=error.details, request_id=request_id),
+                error.status, headers)
 
 
 def discard_refused_body(limit: int = REFUSED_BODY_READ_LIMIT) -> bool:

@@ -7,20 +7,26 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Blueprint, current_app, jsonify
+import msgspec
+from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 
 from service.bootstrap import runtime
 from service.http.errors import unavailable
+from service.http.responses import send
 
 blueprint = Blueprint("health", __name__)
+
+
+class Health(msgspec.Struct, forbid_unknown_fields=True):
+    status: str
 _lock = threading.Lock()
 _last: dict[str, object] = {"at": -1e9, "ok": False, "reason": "not checked"}
 
 
 @blueprint.get("/livez")
 def livez() -> ResponseReturnValue:
-    return jsonify({"status": "ok"})
+    return send(Health("ok"))
 
 
 @blueprint.get("/readyz")
@@ -33,4 +39,4 @@ def readyz() -> ResponseReturnValue:
         ok, reason = bool(_last["ok"]), str(_last["reason"])
     if not ok:
         raise unavailable("not ready: the database does not answer", reason=reason)
-    return jsonify({"status": "ready"})
+    return send(Health("ready"))

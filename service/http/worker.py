@@ -10,15 +10,15 @@ socket, keeps the status line, and sends `{"error", "message", "request_id"}` in
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
 
+import msgspec
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
-from service.http.errors import error_code
+from service.http.errors import Error, error_code
 
 log = logging.getLogger("tally.http")
 _MESSAGE_CHARS = 200  # gunicorn's messages quote the offending input; keep the answer small
@@ -43,8 +43,7 @@ class JsonErrorWorker(ThreadWorker):
 def json_error_page(status: int, reason: str, message: str, request_id: str) -> bytes:
     """A whole HTTP/1.1 error response: the app's error shape, and the connection closes (the
     request could not be read to its end, so the next one cannot be found)."""
-    body = json.dumps({"error": error_code(status, reason), "message": message, "request_id": request_id},
-                      separators=(",", ":")).encode()
+    body = msgspec.json.encode(Error(error=error_code(status, reason), message=message, request_id=request_id))
     head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nX-Request-Id: {request_id}\r\nX-Content-Type-Options: nosniff\r\n"
             "Cache-Control: no-store\r\n\r\n")

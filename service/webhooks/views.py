@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from service import metrics
 from service.bootstrap import Runtime, runtime
 from service.broker.publisher import PublishError
 from service.broker.topology import INGEST
-from service.contract import BodyNotJson, InvalidBody, parse_body
+from service.contract import Accepted, BodyNotJson, InvalidBody, parse_body
 from service.http.bodies import read_body
 from service.http.errors import ApiError, unavailable
+from service.http.responses import send
 from service.webhooks.signatures import SignatureError, verify
 
 blueprint = Blueprint("webhooks", __name__)
@@ -67,4 +68,4 @@ def _receive(rt: Runtime) -> ResponseReturnValue:
                           reason=f"publish not confirmed: {exc}") from None
     metrics.PUBLISHES.labels(INGEST, "confirmed").inc()
     metrics.WEBHOOK_TRANSACTIONS.labels(partner_id).inc(len(transactions))
-    return jsonify({"accepted": len(transactions), "request_id": g.request_id}), 202
+    return send(Accepted(len(transactions), g.request_id), 202)
