@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.banks.client import BankError, BankUnavailable, PartnerApiClient
+    from service.banks.client import BankError, BankUnavailable
     from service.broker.publisher import PublishError
     from service.cli.context import command_runtime
     from service.repair.backfill import backfill_account
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     with command_runtime() as rt:
         partner, accounts = resolve(rt, args)
-        client = PartnerApiClient(rt.settings.bank_api_timeout)
+        client = rt.bank_client()
         publisher = BackfillPublisher(rt.publishers, partner.partner_id, rt.settings.backfill_max_rows_per_second)
         for account in accounts:
             report = _Reporter(partner.partner_id, account)

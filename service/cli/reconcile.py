@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.banks.client import BankError, BankUnavailable, PartnerApiClient
+    from service.banks.client import BankError, BankUnavailable
     from service.broker.publisher import PublishError
     from service.cli.context import command_runtime
     from service.repair.publishing import BackfillPublisher
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     reports = []
     with command_runtime() as rt:
         partner, accounts = resolve(rt, args)
-        client = PartnerApiClient(rt.settings.bank_api_timeout)
+        client = rt.bank_client()
         view = rt.tally_view()
         publisher = BackfillPublisher(rt.publishers, partner.partner_id, rt.settings.backfill_max_rows_per_second)
         for account in accounts:
