@@ -18,9 +18,13 @@ from pydantic import BaseModel
 
 from service import contract
 from service.api.auth import Login, SignUp
-from service.api.me import LinkRequest
+from service.api.budgets import BudgetRequest
+from service.api.me import EraseRequest, LinkRequest
 from service.api.transactions import Recategorise
+from service.api.web import FILES
 from service.classification.categories import CATEGORIES, SOURCES
+from service.history import export, sync
+from service.history.budgets import AMOUNT, THRESHOLDS
 from service.history.feed import DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT, STATUSES
 from service.users.registration import EMAIL, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES
 
@@ -54,6 +58,13 @@ def _answer(description: str, schema: dict[str, Any] | None = None, **headers: s
     if headers:
         answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                              for name, text in headers.items()}
+    return answer
+
+
+def _file(description: str, media_types: list[str], **headers: str) -> dict[str, Any]:
+    """An answer that is not JSON (a CSV, the web app's files)."""
+    answer = _answer(description, None, **headers)
+    answer["content"] = {media: {"schema": {"type": "string"}} for media in media_types}
     return answer
 
 
@@ -137,7 +148,11 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/auth/logout": {"x-instance": ["api"], "post": _op("End this token's session", {
             204: _answer("logged out")}, auth=True)},
         "/me": {"x-instance": ["api"], "get": _op("Profile, activity and linked accounts", {
-            200: _answer("the profile", _ref("Profile"))}, auth=True)},
+            200: _answer("the profile", _ref("Profile"))}, auth=True), "delete": _op(
+            "Erase the user and everything Tally keeps of them (the password re-entered); the email is free "
+            "again, and the bank's later transactions for their accounts are held for the next owner", {
+                204: _answer("erased"), 403: _error("wrong password (`wrong_password`)"),
+                429: _error("too many wrong passwords", **RETRY_AFTER)}, auth=True, body="Erase")},
         "/me/accounts": {"x-instance": ["api"], "post": _op(
             "Link a bank account with the bank's one-time link code", {
                 201: _answer("linked", _ref("LinkedAccount")), 200: _answer("already yours", _ref("LinkedAccount")),
@@ -145,8 +160,11 @@ def _paths() -> dict[str, dict[str, Any]]:
                 503: _error("the bank did not answer (`bank_unavailable`), or Cassandra or the broker is "
                             "unavailable", **RETRY_AFTER)}, auth=True, body="Link")},
         "/me/accounts/{partner_id}/{account_number}": {"x-instance": ["api"], "delete": _op(
-            "Unlink an account", {204: _answer("unlinked"), 404: _error("not your account")}, auth=True,
-            parameters=account)},
+            "Unlink an account; with forget=true its transactions are deleted from the user's history too "
+            "(the sync feed lists them as removed)", {204: _answer("unlinked"), 400: _error("bad forget"),
+                                                      404: _error("not your account")}, auth=True,
+            parameters=[*account, _query("forget", {"type": "string", "enum": ["true", "false"]},
+                                         "also delete the account's transactions (default false)")])},
         "/me/transactions": {"x-instance": ["api"], "get": _op(
             "Transactions, newest first; at most 31 day partitions per request, so a page may be short "
             "and still have a next_cursor", {200: _answer("a page", _ref("TransactionPage")),
@@ -173,11 +191,83 @@ def _paths() -> dict[str, dict[str, Any]]:
                 200: _answer("the summary", _ref("Summary")), 400: _error("bad month")}, auth=True,
             parameters=[_query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
                                "YYYY-MM from 1970-01 to 9998-12; default: the current month")])},
+        **_user_feature_paths(),
         "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {200: _answer(
             "categories", _shape(["categories"], categories={"type": "array", "items": _shape(
                 ["slug", "name"], slug={"type": "string", "enum": [c.slug for c in CATEGORIES]}, name=STRING)}))})},
         "/openapi.json": {"x-instance": ["ingest", "api"], "get": _op("This document", {200: _answer(
             "OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})})},
+    }
+
+
+def _user_feature_paths() -> dict[str, dict[str, Any]]:
+    """Budgets, alerts, the sync feed, the export and the web app."""
+    month = _query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                   "YYYY-MM from 1970-01 to 9998-12; default: the current month")
+    category = {"name": "category", "in": "path", "required": True, "schema": STRING,
+                "description": "a category slug (GET /categories), not `income`"}
+    return {
+        "/me/budgets": {"x-instance": ["api"], "get": _op("Monthly budgets", {200: _answer("the budgets", _shape(
+            ["budgets"], budgets={"type": "array", "items": _ref("Budget")}))}, auth=True)},
+        "/me/budgets/{category}": {"x-instance": ["api"], "put": _op(
+            "Set the monthly budget of a category (in one currency)", {
+                200: _answer("the budget", _ref("Budget")),
+                422: _error("invalid amount or currency, unknown category (`unknown_category`), or income")},
+            auth=True, body="BudgetRequest", parameters=[category]), "delete": _op(
+            "Remove a budget", {204: _answer("removed"), 404: _error("no budget for this category")}, auth=True,
+            parameters=[category])},
+        "/me/alerts": {"x-instance": ["api"], "get": _op(
+            f"The month's budgets whose spend crossed {' % or '.join(map(str, THRESHOLDS))} % (the highest "
+            "crossed), and when", {200: _answer("the alerts", _shape(
+                ["month", "time_zone", "alerts"], month=STRING, time_zone=STRING,
+                alerts={"type": "array", "items": _ref("Alert")})), 400: _error("bad month")}, auth=True,
+            parameters=[month])},
+        "/me/transactions/sync": {"x-instance": ["api"], "get": _op(
+            "Changes since the cursor (none: the whole history first), each transaction once per page in its "
+            "current form; apply added and modified as upserts by (partner_id, transaction_id)", {
+                200: _answer("a page of changes", _ref("SyncPage")),
+                400: _error("bad count, or a cursor that does not verify (`invalid_cursor`) or is older than 31 "
+                            "days (`cursor_expired`: start again without one)")}, auth=True, parameters=[
+                _query("cursor", STRING, "next_cursor of the previous call; none: from the start"),
+                _query("count", {"type": "integer", "minimum": 1, "maximum": sync.MAX_COUNT,
+                                 "default": sync.DEFAULT_COUNT}, "transactions per page at most")])},
+        "/me/transactions.csv": {"x-instance": ["api"], "get": _op(
+            f"The transactions of local days from..to (at most {export.MAX_DAYS}) as CSV, oldest first", {
+                200: _file("UTF-8 CSV with a byte-order mark; formula-like text cells prefixed with '",
+                           ["text/csv"], **{"Content-Disposition": "attachment; filename=…"}),
+                400: _error("missing or bad from/to, to before from, or more than 400 days")}, auth=True,
+            parameters=[{**_query("from", {"type": "string", "format": "date"}, "first local day"), "required": True},
+                        {**_query("to", {"type": "string", "format": "date"}, "last local day"), "required": True}])},
+        "/app/": {"x-instance": ["api"], "get": _op("The web app", {
+            200: _file("the web app's page", ["text/html"])})},
+        "/app/{name}": {"x-instance": ["api"], "get": _op("The web app's files", {
+            200: _file("the script or the style sheet", ["text/javascript", "text/css", "text/html"]),
+            404: _error("no such file")}, parameters=[{**_path_param("name"), "schema": {
+                "type": "string", "examples": sorted(FILES)}}])},
+    }
+
+
+def _user_feature_schemas() -> dict[str, Any]:
+    money = {"type": "string"}
+    percent = {"type": "number", "description": "spent / amount × 100, one decimal; over 100 when overspent"}
+    progress = {"category": STRING, "name": STRING, "currency": STRING, "amount": money, "spent": money,
+                "remaining": money, "percent": percent}
+    return {
+        "Erase": _body(EraseRequest, password={"description": "the user's password, re-entered"}),
+        "BudgetRequest": _body(BudgetRequest, amount={"pattern": AMOUNT.pattern, "description":
+                                                      "more than 0, at most the currency's decimals"},
+                               currency={"enum": sorted(contract.minor_units())}),
+        "Budget": _shape(["category", "name", "amount", "currency", "updated_at"], category=STRING, name=STRING,
+                         amount=money, currency=STRING, updated_at=NULLABLE_INSTANT),
+        "BudgetProgress": _shape(list(progress), **progress),
+        "Alert": _shape([*progress, "threshold", "crossed_at"], **progress,
+                        threshold={"type": "integer", "enum": list(THRESHOLDS)}, crossed_at=INSTANT),
+        "SyncPage": _shape(["added", "modified", "removed", "next_cursor", "has_more"],
+                           added={"type": "array", "items": _ref("Transaction")},
+                           modified={"type": "array", "items": _ref("Transaction")},
+                           removed={"type": "array", "items": _shape(["partner_id", "transaction_id"],
+                                                                     partner_id=STRING, transaction_id=STRING)},
+                           next_cursor=STRING, has_more={"type": "boolean"}),
     }
 
 
@@ -248,7 +338,9 @@ def _schemas() -> dict[str, Any]:
             "description": "also re-label this merchant's transactions of the last 400 days"}),
         "Rule": _shape(["merchant_key", "category"], merchant_key=STRING, category=STRING, created_at=INSTANT,
                        updated_at=INSTANT),
-        "Summary": _shape(["month", "time_zone", "currencies"], month=STRING, time_zone=STRING, currencies={
+        **_user_feature_schemas(),
+        "Summary": _shape(["month", "time_zone", "currencies", "budgets"], month=STRING, time_zone=STRING,
+                          budgets={"type": "array", "items": _ref("BudgetProgress")}, currencies={
             "type": "array", "items": _shape(["currency", "spend", "income", "categories"], currency=STRING,
                                              spend=money, income=money, categories={"type": "array", "items": _shape(
                                                  ["category", "name", "spend", "income", "transactions"],
