@@ -16,7 +16,7 @@ from service.http.errors import ApiError
 blueprint = Blueprint("web", __name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
 FILES = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 

@@ -236,13 +236,15 @@ function drawChart(summary) {
   const holder = $("chart");
   holder.replaceChildren();
   const spending = summary.currencies.flatMap((c) => c.categories.filter((t) => t.category !== "income" && Number(t.spend) > 0)
-    .map((t) => ({name: t.name, slug: t.category, spend: Number(t.spend), text: `${t.spend} ${c.currency}`})));
+    .map((t) => ({name: t.name, slug: t.category, currency: c.currency, spend: Number(t.spend),
+                  text: `${t.spend} ${c.currency}`})));
   if (!spending.length) {
     holder.append(el("p", {className: "hint", text: `No spending in ${summary.month} yet.`}));
     return;
   }
-  spending.sort((a, b) => b.spend - a.spend);
-  const most = Math.max(...spending.map((s) => s.spend));
+  spending.sort((a, b) => a.currency.localeCompare(b.currency) || b.spend - a.spend);
+  const most = {};  // bars compare within a currency: amounts in two currencies are not comparable
+  for (const s of spending) most[s.currency] = Math.max(most[s.currency] || 0, s.spend);
   const rowHeight = 28;
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 400 ${spending.length * rowHeight}`);
@@ -259,7 +261,7 @@ function drawChart(summary) {
     bar.setAttribute("x", "120");
     bar.setAttribute("y", String(y + 4));
     bar.setAttribute("height", String(rowHeight - 8));
-    bar.setAttribute("width", String(Math.max(2, (s.spend / most) * 190)));
+    bar.setAttribute("width", String(Math.max(2, (s.spend / most[s.currency]) * 190)));
     bar.setAttribute("class", "bar");
     bar.setAttribute("data-category", s.slug);
     const name = document.createElementNS(SVG, "text");
