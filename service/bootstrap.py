@@ -203,7 +203,7 @@ class Runtime:
     def pipeline(self) -> TransactionPipeline:
         """A consumer's pipeline: with the merchant-lookup layer unless MERCHANT_API_URL is
         empty; rows the API did not answer in time are published to tally.enrich."""
-        return self._once("pipeline", lambda: self.build_pipeline())
+        return self._once("pipeline", self.build_pipeline)
 
     def build_pipeline(self, changes: ChangeLogRepository | None = None) -> TransactionPipeline:
         """A new pipeline on this runtime's parts (tests race two, as two consumers would, and
