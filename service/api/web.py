@@ -28,7 +28,7 @@ def index() -> ResponseReturnValue:
 @blueprint.get("/app/<name>")
 def asset(name: str) -> ResponseReturnValue:
     if name not in FILES:
-        raise ApiError(404, "no such resource")
+        raise ApiError(404, "no such file in the web app")
     return _file(name)
 
 
