@@ -125,7 +125,7 @@ def test_a_person_signs_up_links_sees_rows_recategorises_budgets_and_logs_out(
     zone.clear()
     zone.send_keys("UTC", Keys.ENTER)  # the keyboard sends the form
     wait_until(lambda: browser.find_element(By.ID, "app").is_displayed(), message="the app after sign-up")
-    assert email in _text(browser, "who")
+    wait_until(lambda: email in _text(browser, "who"), message="the profile read")  # the app shows before it
     shots.take("signed-up")
 
     account = f"DE-{uuid.uuid4().hex[:12]}"
