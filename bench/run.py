@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from bench.stack import Stack, bench_stack, cpu_probe_ms, cpu_times, machine, se
 from bench.traffic import WebhookSpec
 from service import logs
 
-SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory")
+SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory",
+             "summary")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -111,10 +113,11 @@ def _ingest(s: Session) -> None:
 
 def _scaling(s: Session) -> None:
     """Reads and writes at 1× stored rows, then at 10×; the write capacity for freshness."""
-    if not s.wanted & {"read-scaling", "write", "write-scaling", "freshness"}:
+    if not s.wanted & {"read-scaling", "write", "write-scaling", "freshness", "summary"}:
         return
     plan, stack = s.plan, s.stack
     s.loaded = _load(s, plan.rows_1x, 0)
+    summary_1x = _summaries(s) if "summary" in s.wanted else None
     tokens = _tokens(stack, s.readers)
     read_1x = scenarios.read(stack, tokens, plan.read_seconds) if "read-scaling" in s.wanted else None
     probe_1x = cpu_probe_ms()
@@ -123,9 +126,12 @@ def _scaling(s: Session) -> None:
     result.raw["cpu_probe_ms"] = probe_1x
     if "write" in s.wanted:
         s.results.append(result)
-    if not s.wanted & {"read-scaling", "write-scaling"}:
+    if not s.wanted & {"read-scaling", "write-scaling", "summary"}:
         return
     s.loaded = _load(s, plan.rows_10x, s.loaded)
+    if summary_1x is not None:
+        s.results.append(scenarios.summary_scaling(summary_1x, _summaries(s), _month_rows(s, plan.rows_1x),
+                                                   _month_rows(s, plan.rows_10x)))
     if read_1x is not None:
         s.results.append(scenarios.read_scaling(read_1x, scenarios.read(stack, tokens, plan.read_seconds),
                                                 plan.rows_1x, plan.rows_10x))
@@ -136,6 +142,31 @@ def _scaling(s: Session) -> None:
                                           plan.rows_1x, plan.rows_10x)
         scaling.raw.update(cpu_probe_ms_at_1x=probe_1x, cpu_probe_ms_at_10x=probe_10x)
         s.results.append(scaling)
+
+
+SUMMARY_USERS = 10
+
+
+def _summaries(s: Session) -> Any:
+    """The summary of last month (a whole one: bulk rows span 60 days) for data users with
+    three budgets each."""
+    from datetime import timedelta
+
+    from service.repositories.budgets import Budget
+    users = s.users[:SUMMARY_USERS]
+    now = datetime.now(UTC)
+    for user in users:
+        for category, amount in (("groceries", "400"), ("dining_out", "150"), ("transport", "90")):
+            s.stack.runtime.budgets().put(user.user_id, Budget(category, Decimal(amount), "EUR", now))
+    month = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    s.say(f"summary: GET /me/summary?month={month} with budgets, {len(users)} users, {s.loaded:,} rows stored")
+    return scenarios.summaries(s.stack, _tokens(s.stack, users), month, s.plan.read_seconds)
+
+
+def _month_rows(s: Session, total: int) -> float:
+    """Bulk rows of one data user in a month: what is left after the readers' 6,000, spread
+    evenly over the data users and 60 days (bench/data.py)."""
+    return (total - 6000) / len(s.users) / 60 * 30.4
 
 
 def _burst(s: Session) -> None:

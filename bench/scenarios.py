@@ -108,6 +108,27 @@ def read_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: int, 
                   {"at_1x": outcome_json(at_1x), "at_10x": outcome_json(at_10x)})
 
 
+def summaries(stack: Stack, tokens: list[str], month: str, seconds: float, rate: float = 5) -> loadgen.Outcome:
+    """GET /me/summary of a whole month with budgets, open loop at `rate`, after a warm-up."""
+    in_process("summaries", (tokens, month), stack.url("api"), rate=rate, seconds=2)
+    return in_process("summaries", (tokens, month), stack.url("api"), rate=rate, seconds=seconds).outcome
+
+
+def summary_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: float, rows_10x: float) -> Result:
+    """What budgets cost: the summary (and so the budgets' spend) is computed at read time from
+    the month's day partitions, so its time follows the user's rows in the month. No target:
+    the figure is reported (docs/api.md, "Budgets")."""
+    p50_1, p50_10 = loadgen.percentile(at_1x.latencies, 50), loadgen.percentile(at_10x.latencies, 50)
+    p99_1, p99_10 = loadgen.percentile(at_1x.latencies, 99), loadgen.percentile(at_10x.latencies, 99)
+    return Result("summary", f"GET /me/summary?month (a whole month, with budgets), 5 req/s, ≈{rows_1x:.0f} vs "
+                             f"≈{rows_10x:.0f} rows per user in the month", p99_10, p99_1,
+                  f"p50 {_ms(p50_1)} → {_ms(p50_10)}, p99 {_ms(p99_1)} → {_ms(p99_10)} "
+                  f"(≈{rows_1x:.0f} → ≈{rows_10x:.0f} rows/month); {_failures(at_1x, at_10x)} failed",
+                  "reported (no target)", None if not _failures(at_1x, at_10x) else False,
+                  {"at_1x": outcome_json(at_1x), "at_10x": outcome_json(at_10x),
+                   "rows_per_user_month_1x": round(rows_1x), "rows_per_user_month_10x": round(rows_10x)})
+
+
 def burst(stack: Stack, spec: WebhookSpec, login_users: list[BenchUser], *, seconds: float,
           login_rate: float, spout: int) -> list[Result]:
     """The bank burst (50 req/s × 100 transactions, open loop) with logins at a fixed rate

@@ -116,11 +116,23 @@ def reads(tokens: list[str], days: int = 30, limit: int = 50) -> Callable[[], Re
     return make
 
 
+def summaries(spec: tuple[list[str], str]) -> Callable[[], Request]:
+    """GET /me/summary?month=… (spend per category and the budgets' progress) as the users in turn."""
+    tokens, month = spec
+    cycle = itertools.cycle(tokens)
+
+    def make() -> Request:
+        return ("GET", f"/me/summary?month={month}", {"Authorization": f"Bearer {next(cycle)}"}, b"")
+    return make
+
+
 def _factory(kind: str, spec: Any) -> Callable[[], Request]:
     if kind == "webhooks":
         return Webhooks(spec)
     if kind == "logins":
         return logins(spec)
+    if kind == "summaries":
+        return summaries(spec)
     return reads(spec)
 
 

@@ -18,6 +18,7 @@ from service.broker.topology import ENRICH
 from service.classification.categories import MERCHANT_API, SOURCE_CONFIDENCE
 from service.merchants.lookup import MerchantLookupClient
 from service.pipeline.enrichment import EnrichItem, decode
+from service.repositories.changes import MODIFIED, Change, ChangeLogRepository
 from service.repositories.transactions import CategoryUpdate, TransactionRepository
 from service.settings import Settings
 
@@ -32,11 +33,12 @@ class EnrichWorker(BatchWorker):
     name = "enrich"
 
     def __init__(self, settings: Settings, client: MerchantLookupClient, transactions: TransactionRepository,
-                 ready: Callable[[], bool]) -> None:
+                 changes: ChangeLogRepository, ready: Callable[[], bool]) -> None:
         super().__init__(settings)
         self.queues = (QueueSpec(ENRICH, settings.consumer_prefetch),)
         self.client = client
         self.transactions = transactions
+        self.changes = changes
         self._ready = ready
 
     def decode(self, queue_name: str, message: Message) -> list[EnrichItem]:
@@ -58,6 +60,9 @@ class EnrichWorker(BatchWorker):
                 updates.append(CategoryUpdate(*item.key, info.category, MERCHANT_API,
                                               SOURCE_CONFIDENCE[MERCHANT_API]))
         self.transactions.set_categories(updates, datetime.now(UTC))
+        # the sync feed: after the cells committed (a user_rule or an override may still win:
+        # the feed reads the current form, whatever the entry's cause)
+        self.changes.record([Change(u.user_id, u.partner_id, u.transaction_id, MODIFIED) for u in updates])
         metrics.ROWS_WRITTEN.labels("enrich").inc(len(updates))
         log.info("re-enriched", extra={"rows": len(items), "upgraded": len(updates),
                                        "unanswered": len(result.unanswered)})

@@ -30,7 +30,7 @@ def transaction_worker(rt: Runtime, worker: type[TransactionWorker] = Transactio
 def enrich_worker(rt: Runtime) -> EnrichWorker:
     """`tally enrich`'s worker: ready while both the merchant API and Cassandra answer."""
     client = rt.merchant_client()
-    return EnrichWorker(rt.settings, client, rt.transactions(),
+    return EnrichWorker(rt.settings, client, rt.transactions(), rt.changes(),
                         ready=lambda: client.probe() and rt.check_cassandra()[0])
 
 

@@ -62,5 +62,5 @@ def create_app(settings: Settings | None = None, instance: str = "all", configur
 _INGEST: tuple[Callable[[Runtime], object], ...] = (Runtime.partners,)
 _API: tuple[Callable[[Runtime], object], ...] = (
     Runtime.users, Runtime.sessions, Runtime.attempts, Runtime.accounts, Runtime.partners, Runtime.history,
-    Runtime.overrides, Runtime.rules, Runtime.link_outbox)
+    Runtime.overrides, Runtime.rules, Runtime.link_outbox, Runtime.budgets, Runtime.changes)
 WARM = {"ingest": _INGEST, "api": _API, "all": _INGEST + _API}

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from service.pipeline.processor import TransactionPipeline
     from service.repositories.accounts import AccountRepository
     from service.repositories.backfill import CheckpointRepository
+    from service.repositories.budgets import BudgetRepository
+    from service.repositories.changes import ChangeLogRepository
     from service.repositories.first_seen import FirstSeenRepository
     from service.repositories.held import HeldRepository
     from service.repositories.history import HistoryRepository
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from service.repositories.sessions import SessionRepository
     from service.repositories.transactions import TransactionRepository
     from service.repositories.users import User, UserRepository
+    from service.users.erasure import UserErasure
 
 R = TypeVar("R")
 USER_CACHE_SECONDS = 60.0  # a user's zone and profile, for list reads: one Cassandra round trip less each
@@ -97,6 +100,15 @@ class Runtime:
     def attempts(self) -> AttemptRepository:
         from service.repositories.ratelimits import AttemptRepository
         return self._once("attempts", lambda: AttemptRepository(self.session))
+
+    def budgets(self) -> BudgetRepository:
+        from service.repositories.budgets import BudgetRepository
+        return self._once("budgets", lambda: BudgetRepository(self.session))
+
+    def changes(self) -> ChangeLogRepository:
+        """The sync feed's change log, written by consumers and the api alike."""
+        from service.repositories.changes import ChangeLogRepository
+        return self._once("changes", lambda: ChangeLogRepository(self.session))
 
     def checkpoints(self) -> CheckpointRepository:
         from service.repositories.backfill import CheckpointRepository
@@ -172,6 +184,14 @@ class Runtime:
         from service.auth.passwords import dummy_hash
         return self._once("dummy_password_hash", lambda: dummy_hash(self.settings.bcrypt_cost))
 
+    def erasure(self) -> UserErasure:
+        """What `DELETE /me` erases a user with (service/users/erasure.py)."""
+        from service.users.erasure import UserErasure
+        return self._once("erasure", lambda: UserErasure(
+            users=self.users(), sessions=self.sessions(), accounts=self.accounts(), history=self.history(),
+            overrides=self.overrides(), rules=self.rules(), budgets=self.budgets(), changes=self.changes(),
+            outbox=self.link_outbox(), windows=self.limit_windows(), settings=self.settings))
+
     def bank_client(self) -> PartnerApiClient:
         from service.banks.client import PartnerApiClient
         return self._once("bank_client", lambda: PartnerApiClient(self.settings.bank_api_timeout))
@@ -185,8 +205,9 @@ class Runtime:
         empty; rows the API did not answer in time are published to tally.enrich."""
         return self._once("pipeline", self.build_pipeline)
 
-    def build_pipeline(self) -> TransactionPipeline:
-        """A new pipeline on this runtime's parts (tests race two, as two consumers would)."""
+    def build_pipeline(self, changes: ChangeLogRepository | None = None) -> TransactionPipeline:
+        """A new pipeline on this runtime's parts (tests race two, as two consumers would, and
+        may give it a change log of their own)."""
         from service.pipeline.classify import ClassificationStep, LocalLayers
         from service.pipeline.enrichment import EnrichmentSink, WithMerchantLookup
         from service.pipeline.processor import TransactionPipeline
@@ -198,7 +219,7 @@ class Runtime:
             enrich_later = EnrichmentSink(self.publishers)
         return TransactionPipeline(accounts=self.accounts(), held=self.held(), rules=self.rules(),
                                    transactions=self.transactions(), sightings=self.first_seen(),
-                                   classifier=classifier, enrich_later=enrich_later)
+                                   changes=changes or self.changes(), classifier=classifier, enrich_later=enrich_later)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def check_cassandra(self) -> tuple[bool, str]:

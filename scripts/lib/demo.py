@@ -51,6 +51,7 @@ def main() -> int:
     for row in rows[:25]:
         print(f"  {row['authorized_at'][:16]}  {row['merchant']['name'][:28]:<28} {row['amount']:>10} "
               f"{row['currency']}  {row['category']:<14} ({row['category_source']})")
+    print(f"demo: the web app is at {args.api}/app/ — log in as {EMAIL} / {PASSWORD}")
     return 0
 
 

@@ -14,8 +14,8 @@ from service.bootstrap import runtime
 
 def register_api(app: Flask) -> None:
     """Registers every blueprint of the api instance."""
-    from service.api import auth, catalog, me, rules, transactions
+    from service.api import auth, budgets, catalog, me, rules, transactions, web
 
-    for module in (auth, me, transactions, rules, catalog):
+    for module in (auth, me, transactions, rules, budgets, catalog, web):
         app.register_blueprint(module.blueprint)
     auth.prepare(runtime(app))

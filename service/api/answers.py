@@ -16,9 +16,14 @@ from msgspec import Meta
 
 from service.classification.categories import CATEGORIES, CATEGORY_BY_SLUG, SOURCES
 from service.history.amounts import format_amount
+from service.history.budgets import THRESHOLDS
+from service.history.budgets import Alert as FoundAlert
+from service.history.budgets import Progress as FoundProgress
 from service.history.feed import STATUSES
 from service.history.rows import Labelled, instant
-from service.history.summary import Summary as MonthSummary
+from service.history.summary import Summary as FoundSummary
+from service.history.sync import SyncPage as FoundSyncPage
+from service.repositories.budgets import Budget as FoundBudget
 from service.repositories.rules import UserRule
 from service.users.profile import Profile as FoundProfile
 
@@ -120,10 +125,64 @@ class CurrencyTotal(Answer):
     categories: list[CategoryTotal]
 
 
-class Summary(Answer):
+class BudgetProgress(Answer):
+    category: str
+    name: str
+    currency: str
+    amount: Money
+    spent: Money
+    remaining: Money
+    percent: Annotated[float, Meta(description="spent / amount × 100, one decimal; over 100 when overspent")]
+
+
+class MonthSummary(Answer):
     month: str
     time_zone: str
     currencies: list[CurrencyTotal]
+    budgets: list[BudgetProgress]
+
+
+class Budget(Answer):
+    category: str
+    name: str
+    amount: Money
+    currency: str
+    updated_at: Instant | None
+
+
+class Budgets(Answer):
+    budgets: list[Budget]
+
+
+class Alert(Answer):
+    category: str
+    name: str
+    currency: str
+    amount: Money
+    spent: Money
+    remaining: Money
+    percent: float
+    threshold: Annotated[int, Meta(extra_json_schema={"enum": list(THRESHOLDS)})]
+    crossed_at: Instant
+
+
+class Alerts(Answer):
+    month: str
+    time_zone: str
+    alerts: list[Alert]
+
+
+class Removed(Answer):
+    partner_id: str
+    transaction_id: str
+
+
+class SyncPage(Answer):
+    added: list[ListedTransaction]
+    modified: list[ListedTransaction]
+    removed: list[Removed]
+    next_cursor: str
+    has_more: bool
 
 
 class Category(Answer):
@@ -136,7 +195,7 @@ class Categories(Answer):
 
 
 SCHEMAS: tuple[type[Answer], ...] = (SignedUp, LoginSession, Profile, LinkedAccount, TransactionPage, Rules,
-                                     Summary, Categories)
+                                     MonthSummary, Categories, Budget, Budgets, Alerts, SyncPage)
 
 
 def listed(item: Labelled) -> ListedTransaction:
@@ -166,15 +225,38 @@ def rules(found: list[UserRule]) -> Rules:
                   for r in sorted(found, key=lambda r: r.merchant_key)])
 
 
-def summary(found: MonthSummary) -> Summary:
+def summary(found: FoundSummary, progress: list[FoundProgress]) -> MonthSummary:
     def money(amount: Decimal, currency: str) -> str:
         return format_amount(amount, currency)
 
-    return Summary(found.month, found.time_zone, [
+    return MonthSummary(found.month, found.time_zone, [
         CurrencyTotal(c.currency, money(c.spend, c.currency), money(c.income, c.currency), [
             CategoryTotal(t.category, _name(t.category), money(t.spend, c.currency), money(t.income, c.currency),
                           t.transactions) for t in c.categories])
-        for c in found.currencies])
+        for c in found.currencies], [budget_progress(p) for p in progress])
+
+
+def budget(found: FoundBudget) -> Budget:
+    return Budget(found.category, _name(found.category), format_amount(found.amount, found.currency),
+                  found.currency, instant(found.updated_at))
+
+
+def budget_progress(p: FoundProgress) -> BudgetProgress:
+    currency = p.budget.currency
+    return BudgetProgress(p.budget.category, _name(p.budget.category), currency,
+                          format_amount(p.budget.amount, currency), format_amount(p.spent, currency),
+                          format_amount(p.remaining, currency), p.percent)
+
+
+def alert(found: FoundAlert) -> Alert:
+    p = budget_progress(found.progress)
+    return Alert(p.category, p.name, p.currency, p.amount, p.spent, p.remaining, p.percent, found.threshold,
+                 instant(found.crossed_at) or "")
+
+
+def sync_page(page: FoundSyncPage) -> SyncPage:
+    return SyncPage([listed(item) for item in page.added], [listed(item) for item in page.modified],
+                    [Removed(p, t) for p, t in page.removed], page.next_cursor, page.has_more)
 
 
 def categories() -> Categories:

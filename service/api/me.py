@@ -1,9 +1,10 @@
-"""The user's profile and bank accounts: GET /me, POST /me/accounts,
+"""The user's profile and bank accounts: GET /me, DELETE /me (erase), POST /me/accounts,
 DELETE /me/accounts/{partner_id}/{account_number} (docs/api.md)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated
 
 from flask import Blueprint, Response, current_app, g
@@ -17,8 +18,9 @@ from service.bootstrap import runtime
 from service.http.errors import ApiError, unavailable
 from service.http.responses import send
 from service.users import profile as profiles
-from service.users.link_codes import UnknownPartner, link_with_code
-from service.users.linking import AccountTaken, unlink_account
+from service.users.erasure import TooManyAttempts, UserGone, WrongPassword
+from service.users.link_codes import UnknownPartner, UserErased, link_with_code
+from service.users.linking import AccountTaken, forget_account, unlink_account
 
 blueprint = Blueprint("me", __name__)
 blueprint.before_request(require_user)
@@ -41,13 +43,36 @@ def me() -> ResponseReturnValue:
     return send(answers.profile(found))
 
 
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    password: Annotated[str, Field(max_length=1024)]
+
+
+@blueprint.delete("/me")
+def erase() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    given = parsing.body(EraseRequest)
+    try:
+        done = rt.erasure().erase_with_password(current_user_id(), given.password, datetime.now(UTC))
+    except UserGone:
+        raise ApiError(401, "the token's user no longer exists", error="invalid_token") from None
+    except TooManyAttempts as exc:
+        raise ApiError(429, f"too many wrong passwords; retry in {exc.retry_after} s",
+                       headers={"Retry-After": str(exc.retry_after)}) from None
+    except WrongPassword:
+        raise ApiError(403, "the password is wrong", error="wrong_password") from None
+    log.info("user erased", extra={"request_id": g.request_id, "transactions": done.transactions,
+                                   "accounts": done.accounts, "sessions": done.sessions})
+    return Response(status=204)
+
+
 @blueprint.post("/me/accounts")
 def link() -> ResponseReturnValue:
     rt = runtime(current_app)
     given = parsing.body(LinkRequest)
     try:
         linked = link_with_code(rt.partners(), rt.bank_client(), rt.accounts(),
-                                rt.link_outbox(), rt.publishers, user_id=current_user_id(),
+                                rt.link_outbox(), rt.publishers, users=rt.users(), user_id=current_user_id(),
                                 partner_id=given.partner_id, link_code=given.link_code)
     except UnknownPartner:
         raise parsing.invalid("partner_id", "no such partner, or it does not link accounts",
@@ -55,6 +80,8 @@ def link() -> ResponseReturnValue:
     except UnknownLinkCode:
         raise parsing.invalid("link_code", "the bank does not know this code (unknown, expired or already used)",
                               error="invalid_link_code") from None
+    except UserErased:
+        raise ApiError(401, "the token's user no longer exists", error="invalid_token") from None
     except AccountTaken:
         raise ApiError(409, "this account is linked to another user", error="account_taken") from None
     except BankUnavailable as exc:
@@ -73,6 +100,11 @@ def link() -> ResponseReturnValue:
 @blueprint.delete("/me/accounts/<partner_id>/<account_number>")
 def unlink(partner_id: str, account_number: str) -> ResponseReturnValue:
     rt = runtime(current_app)
-    if not unlink_account(rt.accounts(), current_user_id(), partner_id, account_number):
+    if parsing.query_text("forget", "true|false", "true or false") == "true":
+        done = forget_account(rt.accounts(), rt.history(), rt.changes(), user_id=current_user_id(),
+                              partner_id=partner_id, account_number=account_number) is not None
+    else:
+        done = unlink_account(rt.accounts(), current_user_id(), partner_id, account_number)
+    if not done:
         raise ApiError(404, "you have no such linked account")
     return Response(status=204)

@@ -19,9 +19,13 @@ from pydantic import BaseModel
 from service import contract
 from service.api import answers
 from service.api.auth import Login, SignUp
-from service.api.me import LinkRequest
+from service.api.budgets import BudgetRequest
+from service.api.me import EraseRequest, LinkRequest
 from service.api.transactions import Recategorise
+from service.api.web import FILES
 from service.classification.categories import CATEGORIES
+from service.history import export, sync
+from service.history.budgets import AMOUNT, THRESHOLDS
 from service.history.feed import DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT, STATUSES
 from service.http.errors import Error
 from service.http.health import Health
@@ -29,8 +33,6 @@ from service.users.registration import EMAIL, MAX_PASSWORD_BYTES, MIN_PASSWORD_B
 
 JSON = "application/json"
 STRING = {"type": "string"}
-INSTANT = {"type": "string", "format": "date-time"}
-NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
 # What registration and login take for an email (service/users/registration.py), after trimming
 # and lower-casing; login answers 422 for anything else, before any lookup.
 EMAIL_RULE = {"maxLength": 254, "pattern": EMAIL.pattern, "description": "an email address"}
@@ -40,16 +42,6 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
-    """A request body's object: fields the document does not name are ignored, not refused."""
-    return {"type": "object", "required": required, "properties": properties}
-
-
-def _shape(required: list[str], **properties: Any) -> dict[str, Any]:
-    """An answer's object: exactly these fields, so the document names everything sent."""
-    return {**_obj(required, **properties), "additionalProperties": False}
-
-
 def _answer(description: str, schema: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": description}
     if schema is not None:
@@ -57,6 +49,13 @@ def _answer(description: str, schema: dict[str, Any] | None = None, **headers: s
     if headers:
         answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                              for name, text in headers.items()}
+    return answer
+
+
+def _file(description: str, media_types: list[str], **headers: str) -> dict[str, Any]:
+    """An answer that is not JSON (a CSV, the web app's files)."""
+    answer = _answer(description, None, **headers)
+    answer["content"] = {media: {"schema": {"type": "string"}} for media in media_types}
     return answer
 
 
@@ -137,7 +136,11 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/auth/logout": {"x-instance": ["api"], "post": _op("End this token's session", {
             204: _answer("logged out")}, auth=True)},
         "/me": {"x-instance": ["api"], "get": _op("Profile, activity and linked accounts", {
-            200: _answer("the profile", _ref("Profile"))}, auth=True)},
+            200: _answer("the profile", _ref("Profile"))}, auth=True), "delete": _op(
+            "Erase the user and everything Tally keeps of them (the password re-entered); the email is free "
+            "again, and the bank's later transactions for their accounts are held for the next owner", {
+                204: _answer("erased"), 403: _error("wrong password (`wrong_password`)"),
+                429: _error("too many wrong passwords", **RETRY_AFTER)}, auth=True, body="Erase")},
         "/me/accounts": {"x-instance": ["api"], "post": _op(
             "Link a bank account with the bank's one-time link code", {
                 201: _answer("linked", _ref("LinkedAccount")), 200: _answer("already yours", _ref("LinkedAccount")),
@@ -145,8 +148,11 @@ def _paths() -> dict[str, dict[str, Any]]:
                 503: _error("the bank did not answer (`bank_unavailable`), or Cassandra or the broker is "
                             "unavailable", **RETRY_AFTER)}, auth=True, body="Link")},
         "/me/accounts/{partner_id}/{account_number}": {"x-instance": ["api"], "delete": _op(
-            "Unlink an account", {204: _answer("unlinked"), 404: _error("not your account")}, auth=True,
-            parameters=account)},
+            "Unlink an account; with forget=true its transactions are deleted from the user's history too "
+            "(the sync feed lists them as removed)", {204: _answer("unlinked"), 400: _error("bad forget"),
+                                                      404: _error("not your account")}, auth=True,
+            parameters=[*account, _query("forget", {"type": "string", "enum": ["true", "false"]},
+                                         "also delete the account's transactions (default false)")])},
         "/me/transactions": {"x-instance": ["api"], "get": _op(
             "Transactions, newest first; at most 31 day partitions per request, so a page may be short "
             "and still have a next_cursor", {200: _answer("a page", _ref("TransactionPage")),
@@ -170,13 +176,69 @@ def _paths() -> dict[str, dict[str, Any]]:
             parameters=[_path_param("merchant_key")])},
         "/me/summary": {"x-instance": ["api"], "get": _op(
             "Spend and income per currency and category in a month of the user's zone", {
-                200: _answer("the summary", _ref("Summary")), 400: _error("bad month")}, auth=True,
+                200: _answer("the summary", _ref("MonthSummary")), 400: _error("bad month")}, auth=True,
             parameters=[_query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
                                "YYYY-MM from 1970-01 to 9998-12; default: the current month")])},
+        **_user_feature_paths(),
         "/categories": {"x-instance": ["api"], "get": _op("The category taxonomy", {
             200: _answer("categories", _ref("Categories"))})},
         "/openapi.json": {"x-instance": ["ingest", "api"], "get": _op("This document", {200: _answer(
             "OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})})},
+    }
+
+
+def _user_feature_paths() -> dict[str, dict[str, Any]]:
+    """Budgets, alerts, the sync feed, the export and the web app."""
+    month = _query("month", {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                   "YYYY-MM from 1970-01 to 9998-12; default: the current month")
+    category = {"name": "category", "in": "path", "required": True, "schema": STRING,
+                "description": "a category slug (GET /categories), not `income`"}
+    return {
+        "/me/budgets": {"x-instance": ["api"], "get": _op("Monthly budgets", {200: _answer("the budgets",
+                                                                                         _ref("Budgets"))}, auth=True)},
+        "/me/budgets/{category}": {"x-instance": ["api"], "put": _op(
+            "Set the monthly budget of a category (in one currency)", {
+                200: _answer("the budget", _ref("Budget")),
+                422: _error("invalid amount or currency, unknown category (`unknown_category`), or income")},
+            auth=True, body="BudgetRequest", parameters=[category]), "delete": _op(
+            "Remove a budget", {204: _answer("removed"), 404: _error("no budget for this category")}, auth=True,
+            parameters=[category])},
+        "/me/alerts": {"x-instance": ["api"], "get": _op(
+            f"The month's budgets whose spend crossed {' % or '.join(map(str, THRESHOLDS))} % (the highest "
+            "crossed), and when", {200: _answer("the alerts", _ref("Alerts")), 400: _error("bad month")}, auth=True,
+            parameters=[month])},
+        "/me/transactions/sync": {"x-instance": ["api"], "get": _op(
+            "Changes since the cursor (none: the whole history first), each transaction once per page in its "
+            "current form; apply added and modified as upserts by (partner_id, transaction_id)", {
+                200: _answer("a page of changes", _ref("SyncPage")),
+                400: _error("bad count, or a cursor that does not verify (`invalid_cursor`) or is older than 31 "
+                            "days (`cursor_expired`: start again without one)")}, auth=True, parameters=[
+                _query("cursor", STRING, "next_cursor of the previous call; none: from the start"),
+                _query("count", {"type": "integer", "minimum": 1, "maximum": sync.MAX_COUNT,
+                                 "default": sync.DEFAULT_COUNT}, "transactions per page at most")])},
+        "/me/transactions.csv": {"x-instance": ["api"], "get": _op(
+            f"The transactions of local days from..to (at most {export.MAX_DAYS}) as CSV, oldest first", {
+                200: _file("UTF-8 CSV with a byte-order mark; formula-like text cells prefixed with '",
+                           ["text/csv"], **{"Content-Disposition": "attachment; filename=…"}),
+                400: _error("missing or bad from/to, to before from, or more than 400 days")}, auth=True,
+            parameters=[{**_query("from", {"type": "string", "format": "date"}, "first local day"), "required": True},
+                        {**_query("to", {"type": "string", "format": "date"}, "last local day"), "required": True}])},
+        "/app/": {"x-instance": ["api"], "get": _op("The web app", {
+            200: _file("the web app's page", ["text/html"])})},
+        "/app/{name}": {"x-instance": ["api"], "get": _op("The web app's files", {
+            200: _file("the script or the style sheet", ["text/javascript", "text/css", "text/html"]),
+            404: _error("no such file")}, parameters=[{**_path_param("name"), "schema": {
+                "type": "string", "examples": sorted(FILES)}}])},
+    }
+
+
+def _user_feature_schemas() -> dict[str, Any]:
+    """The request bodies of budgets and erasure (their answers are in service/api/answers.py)."""
+    return {
+        "Erase": _body(EraseRequest, password={"description": "the user's password, re-entered"}),
+        "BudgetRequest": _body(BudgetRequest, amount={"pattern": AMOUNT.pattern, "description":
+                                                      "more than 0, at most the currency's decimals"},
+                               currency={"enum": sorted(contract.minor_units())}),
     }
 
 
@@ -227,6 +289,7 @@ def _schemas() -> dict[str, Any]:
         "Link": _body(LinkRequest),
         "Recategorise": _body(Recategorise, category={"enum": [c.slug for c in CATEGORIES]}, apply_to_past={
             "description": "also re-label this merchant's transactions of the last 400 days"}),
+        **_user_feature_schemas(),
     }
 
 

@@ -1,25 +1,27 @@
 """The user's transactions: GET /me/transactions, PATCH /me/transactions/{partner_id}/
-{transaction_id}, GET /me/summary (docs/api.md)."""
+{transaction_id}, GET /me/summary, GET /me/transactions/sync, GET /me/transactions.csv
+(docs/api.md)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import chain, islice
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api import answers, parsing
-from service.api.bearer import current_user_id, require_user
-from service.bootstrap import Runtime, runtime
-from service.history import feed, summary
+from service.api.bearer import current_user, current_user_id, require_user
+from service.bootstrap import runtime
+from service.history import budgets, export, feed, summary, sync
 from service.history.cursor import InvalidCursor, Query
 from service.history.recategorise import TransactionNotFound, UnknownCategory, recategorise
 from service.history.window import InvalidMonth
 from service.http.errors import ApiError
 from service.http.responses import send
-from service.repositories.users import User
 
 blueprint = Blueprint("transactions", __name__)
 blueprint.before_request(require_user)
@@ -31,18 +33,6 @@ class Recategorise(BaseModel):
     apply_to_past: bool = False
 
 
-def _user(rt: Runtime) -> User:
-    cache = rt.user_cache()
-    user_id = current_user_id()
-    user = cache.get(user_id)
-    if user is None:
-        user = rt.users().get(user_id)
-        if user is None:
-            raise ApiError(401, "the token's user no longer exists", error="invalid_token")
-        cache[user_id] = user
-    return user
-
-
 @blueprint.get("/me/transactions")
 def list_transactions() -> ResponseReturnValue:
     rt = runtime(current_app)
@@ -50,7 +40,7 @@ def list_transactions() -> ResponseReturnValue:
                   card_id=parsing.query_text("card_id", r"[A-Za-z0-9-]{1,32}", "a card id"),
                   status=parsing.query_text("status", "|".join(feed.STATUSES), " or ".join(feed.STATUSES)))
     limit = parsing.query_int("limit", feed.DEFAULT_LIMIT, 1, feed.MAX_LIMIT)
-    user = _user(rt)
+    user = current_user(rt)
     listing = feed.ListRequest(user.user_id, user.time_zone, query, limit, request.args.get("cursor") or None)
     try:
         page = feed.list_transactions(rt.history(), rt.overrides(),
@@ -65,9 +55,8 @@ def recategorise_transaction(partner_id: str, transaction_id: str) -> ResponseRe
     rt = runtime(current_app)
     given = parsing.body(Recategorise)
     try:
-        done = recategorise(rt.history(), rt.overrides(),
-                            rt.rules(), user_id=current_user_id(), partner_id=partner_id,
-                            transaction_id=transaction_id, category=given.category,
+        done = recategorise(rt.history(), rt.overrides(), rt.rules(), rt.changes(), user_id=current_user_id(),
+                            partner_id=partner_id, transaction_id=transaction_id, category=given.category,
                             apply_to_past=given.apply_to_past, now=datetime.now(UTC))
     except UnknownCategory:
         raise parsing.invalid("category", "is not a category slug (GET /categories)",
@@ -80,11 +69,45 @@ def recategorise_transaction(partner_id: str, transaction_id: str) -> ResponseRe
 @blueprint.get("/me/summary")
 def month_summary() -> ResponseReturnValue:
     rt = runtime(current_app)
-    user = _user(rt)
+    user = current_user(rt)
     try:
         found = summary.month_summary(rt.history(), rt.overrides(),
                                       user.user_id, time_zone=user.time_zone, month=request.args.get("month"),
                                       now=datetime.now(UTC))
     except InvalidMonth as exc:
         raise parsing.bad_parameter("month", str(exc)) from None
-    return send(answers.summary(found))
+    progress = budgets.progress(rt.budgets().of_user(user.user_id), found.currencies)
+    return send(answers.summary(found, progress))
+
+
+@blueprint.get("/me/transactions/sync")
+def sync_transactions() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    count = parsing.query_int("count", sync.DEFAULT_COUNT, 1, sync.MAX_COUNT)
+    try:
+        page = sync.sync(rt.history(), rt.changes(), rt.overrides(), user_id=current_user_id(),
+                         cursor=request.args.get("cursor") or None, count=count, secret=rt.settings.cursor_secret,
+                         now=datetime.now(UTC))
+    except InvalidCursor as exc:
+        raise ApiError(400, f"cursor: {exc}", error="invalid_cursor") from None
+    except sync.CursorExpired as exc:
+        raise ApiError(400, f"cursor: {exc}", error="cursor_expired") from None
+    return send(answers.sync_page(page))
+
+
+@blueprint.get("/me/transactions.csv")
+def export_transactions() -> ResponseReturnValue:
+    rt = runtime(current_app)
+    user = current_user(rt)
+    zone = ZoneInfo(user.time_zone)
+    first, last = request.args.get("from"), request.args.get("to")
+    try:
+        span = export.window(first, last, zone)
+    except export.InvalidRange as exc:
+        raise parsing.bad_parameter(exc.parameter, exc.message) from None
+    lines = export.lines(rt.history(), rt.overrides(), user.user_id, span, zone)
+    # The header and the first row before the answer starts: a Cassandra that cannot answer is a
+    # 503 then, not a 200 cut short (later rows can still fail: the transfer then ends early).
+    head = list(islice(lines, 2))
+    return Response(stream_with_context(chain(head, lines)), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{export.filename(str(first), str(last))}"'})

@@ -17,7 +17,7 @@ from service import metrics
 from service.auth import devices
 from service.auth.passwords import check_password
 from service.auth.ratelimit import FixedWindows, login_windows
-from service.auth.sessions import IssuedSession, open_session
+from service.auth.sessions import IssuedSession, close_session, open_session
 from service.repositories.sessions import SessionRepository
 from service.repositories.users import UserRepository
 from service.settings import Settings
@@ -77,6 +77,9 @@ def login(users: UserRepository, sessions: SessionRepository, windows: FixedWind
         metrics.LOGINS.labels("failed").inc()
         raise InvalidCredentials()
     issued = open_session(sessions, user.user_id, settings.session_ttl_seconds, now)
+    if users.get(user.user_id) is None:  # erased meanwhile (service/users/erasure.py): undo the session
+        close_session(sessions, issued.token)
+        raise InvalidCredentials()
     users.record_login(user.user_id, now)
     metrics.LOGINS.labels("ok").inc()
     return LoggedIn(issued, devices.issue(email, settings.device_secret, now, device_id))

@@ -28,6 +28,7 @@ EMAIL = "login:email"
 ADDRESS = "login:address"
 DEVICE = "login:device"
 SIGNUP = "signup:address"
+ERASE = "erase:user"
 QUARTER_HOUR, HOUR = 15 * 60, 60 * 60
 
 
@@ -65,6 +66,12 @@ def login_windows(settings: Settings, email: str, address: str, device_id: str |
             Counted(Limit(EMAIL, HOUR, settings.login_failures_per_hour), email))
 
 
+def erase_windows(settings: Settings, user_id: str) -> tuple[Counted, ...]:
+    """Wrong passwords given to erase an account, per user: a stolen token guesses no faster
+    than a login from a known device."""
+    return (Counted(Limit(ERASE, QUARTER_HOUR, settings.login_failures_per_15min), user_id),)
+
+
 def signup_windows(settings: Settings, address: str) -> tuple[Counted, ...]:
     return (Counted(Limit(SIGNUP, HOUR, settings.signups_per_hour), address),)
 
@@ -99,6 +106,10 @@ class FixedWindows:
                         if count < w.limit.most]
         if open_windows:
             self.attempts.add([key for key, _ in open_windows], [limit.seconds for _, limit in open_windows])
+
+    def forget(self, check: Check) -> None:
+        """Deletes the attempts of the check's windows (they count someone who no longer exists)."""
+        self.attempts.forget(check.keys)
 
     def take(self, windows: Sequence[Counted], now: datetime) -> int | None:
         """Counts an attempt that costs whether or not it succeeds (a sign-up): the seconds to

@@ -7,7 +7,8 @@ import time
 
 from service.cli.errors import CliError
 
-SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory")
+SCENARIOS = ("ingest", "burst", "write", "login-under-burst", "read-scaling", "write-scaling", "freshness", "memory",
+             "summary")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

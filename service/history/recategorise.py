@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from service.classification.categories import SOURCE_CONFIDENCE, USER, USER_RULE, is_category
 from service.history.rows import Labelled
 from service.history.window import utc_month
-from service.repositories.history import HistoryRepository
+from service.repositories.changes import MODIFIED, Change, ChangeLogRepository
+from service.repositories.history import HistoryRepository, StoredKey
 from service.repositories.overrides import CategoryOverrideRepository
 from service.repositories.rules import UserRuleRepository
 from service.repositories.transactions import category_timestamp
@@ -39,10 +40,11 @@ class Recategorised:
     relabelled: int  # past transactions of the merchant re-labelled (apply_to_past)
 
 
-def recategorise(history: HistoryRepository, overrides: CategoryOverrideRepository, rules: UserRuleRepository, *,
-                 user_id: uuid.UUID, partner_id: str, transaction_id: str, category: str, apply_to_past: bool,
-                 now: datetime) -> Recategorised:
-    """Raises UnknownCategory or TransactionNotFound."""
+def recategorise(history: HistoryRepository, overrides: CategoryOverrideRepository, rules: UserRuleRepository,
+                 changes: ChangeLogRepository, *, user_id: uuid.UUID, partner_id: str, transaction_id: str,
+                 category: str, apply_to_past: bool, now: datetime) -> Recategorised:
+    """Raises UnknownCategory or TransactionNotFound. Every transaction whose category changed
+    gets an entry in the sync feed's change log, after the change committed."""
     if not is_category(category):
         raise UnknownCategory(category)
     located = history.locate(partner_id, transaction_id)
@@ -52,12 +54,14 @@ def recategorise(history: HistoryRepository, overrides: CategoryOverrideReposito
     if row is None:
         raise TransactionNotFound(f"{partner_id}/{transaction_id}")
     overrides.put(user_id, utc_month(row.authorized_at), (partner_id, transaction_id), category, now)
-    relabelled = 0
+    relabelled: list[StoredKey] = []
     if row.merchant_key:
         rules.put(user_id, row.merchant_key, category)
         if apply_to_past:
             relabelled = relabel_past(history, user_id, row.merchant_key, category, now)
-    return Recategorised(Labelled(row, category, USER, SOURCE_CONFIDENCE[USER]), relabelled)
+    changed = {(partner_id, transaction_id)} | {(k.partner_id, k.transaction_id) for k in relabelled}
+    changes.record([Change(user_id, p, t, MODIFIED) for p, t in sorted(changed)])
+    return Recategorised(Labelled(row, category, USER, SOURCE_CONFIDENCE[USER]), len(relabelled))
 
 
 def past_days(now: datetime, days: int = APPLY_TO_PAST_DAYS) -> list[date]:
@@ -68,8 +72,8 @@ def past_days(now: datetime, days: int = APPLY_TO_PAST_DAYS) -> list[date]:
 
 
 def relabel_past(history: HistoryRepository, user_id: uuid.UUID, merchant_key: str, category: str,
-                 now: datetime) -> int:
+                 now: datetime) -> list[StoredKey]:
     keys = history.keys_of_merchant(user_id, past_days(now), merchant_key)
     history.relabel(user_id, keys, category=category, source=USER_RULE, confidence=SOURCE_CONFIDENCE[USER_RULE],
                     write_timestamp=category_timestamp(USER_RULE, now))
-    return len(keys)
+    return keys

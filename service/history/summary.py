@@ -74,14 +74,28 @@ def summarize(items: Iterable[Labelled]) -> list[CurrencyTotal]:
     return totals
 
 
-def month_summary(history: HistoryRepository, overrides: CategoryOverrideRepository, user_id: uuid.UUID, *,
-                  time_zone: str, month: str | None, now: datetime) -> Summary:
-    """The summary of `month` (default: the current month in the user's zone). Raises
-    InvalidMonth for a month that is not YYYY-MM."""
+@dataclass(frozen=True)
+class Month:
+    month: str
+    time_zone: str
+    items: list[Labelled]  # the month's rows, overrides merged
+
+
+def month_items(history: HistoryRepository, overrides: CategoryOverrideRepository, user_id: uuid.UUID, *,
+                time_zone: str, month: str | None, now: datetime) -> Month:
+    """The rows of `month` (default: the current month in the user's zone), overrides merged.
+    Raises InvalidMonth for a month that is not YYYY-MM."""
     zone = ZoneInfo(time_zone)
     month = month if month is not None else current_month(zone, now)
     window = month_window(month, zone)
     rows = list(history.scan(user_id, window.utc_days(), window.start, window.end, fetch_size=1000,
                              read_ahead=SUMMARY_READ_AHEAD))
     found = overrides.of_months(user_id, utc_months(window)) if rows else {}
-    return Summary(month, time_zone, summarize(merge(rows, found)))
+    return Month(month, time_zone, merge(rows, found))
+
+
+def month_summary(history: HistoryRepository, overrides: CategoryOverrideRepository, user_id: uuid.UUID, *,
+                  time_zone: str, month: str | None, now: datetime) -> Summary:
+    """The summary of `month` (see month_items)."""
+    found = month_items(history, overrides, user_id, time_zone=time_zone, month=month, now=now)
+    return Summary(found.month, found.time_zone, summarize(found.items))

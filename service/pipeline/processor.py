@@ -14,7 +14,8 @@ Per batch of deliveries:
    `held_by_account`; right after parking the owner is read again at SERIAL, so a link
    committed meanwhile is seen and the transaction is written now (the `account_linked` drain
    may write it too: writes are idempotent).
-4. **Classify and write** both transaction tables.
+4. **Classify and write** both transaction tables, then the sync feed's change log (an entry
+   per row written, after the rows committed: service/repositories/changes.py).
 
 `drain` writes an account's held transactions a page at a time. A held payload the contract
 refuses now (rules change over the 400 days a row may wait) is handed to `reject`, which
@@ -35,6 +36,7 @@ from service.contract import InvalidBody, Transaction, parse_transaction
 from service.pipeline.classify import ClassificationStep, Subject
 from service.pipeline.deliveries import Delivery, held_delivery
 from service.repositories.accounts import AccountRepository
+from service.repositories.changes import ADDED, MODIFIED, Change, ChangeLogRepository
 from service.repositories.first_seen import FirstSeenRepository, Sighting
 from service.repositories.held import HeldRepository, HeldTransaction
 from service.repositories.rules import UserRuleRepository
@@ -89,13 +91,14 @@ class _Item:
 class TransactionPipeline:
     def __init__(self, *, accounts: AccountRepository, held: HeldRepository, rules: UserRuleRepository,
                  transactions: TransactionRepository, sightings: FirstSeenRepository,
-                 classifier: ClassificationStep,
+                 changes: ChangeLogRepository, classifier: ClassificationStep,
                  enrich_later: Callable[[Sequence[TransactionRow]], None] | None = None) -> None:
         self.accounts = accounts
         self.held = held
         self.rules = rules
         self.transactions = transactions
         self.sightings = sightings
+        self.changes = changes
         self.classifier = classifier
         self.enrich_later = enrich_later  # called with rows the merchant API did not answer, once written
 
@@ -103,7 +106,7 @@ class TransactionPipeline:
         """Writes (or parks) every transaction of `deliveries`; raises on any storage failure,
         after which the same call may be repeated."""
         items = [_Item(d, t, i) for d in self._first_seen(deliveries) for i, t in enumerate(d.transactions)]
-        placements = self._place(items)
+        placements, stored = self._place(items)
         orphans = [item for item in items if placements[item.key] is None]
         parked = self._park(orphans) if orphans else []
         by_account: dict[AccountKey, list[_Item]] = defaultdict(list)
@@ -115,7 +118,8 @@ class TransactionPipeline:
                 for item in _anchors(waiting).values():
                     placements[item.key] = item.placed_with(owner)
         outcome = Outcome()
-        outcome.written = self._write([item for item in items if placements[item.key] is not None], placements)
+        outcome.written = self._write([item for item in items if placements[item.key] is not None], placements,
+                                      stored)
         outcome.parked = [h for h in parked if placements[(h.partner_id, h.transaction_id)] is None]
         self.held.delete([h for h in parked if placements[(h.partner_id, h.transaction_id)] is not None])
         return outcome
@@ -157,17 +161,19 @@ class TransactionPipeline:
                 dated[i] = dated[i].first_seen_at(first)
         return dated
 
-    def _place(self, items: list[_Item]) -> dict[TransactionKey, Placement | None]:
+    def _place(self, items: list[_Item]) -> tuple[dict[TransactionKey, Placement | None], set[TransactionKey]]:
         """Stored transactions keep their place; a new one goes where its first version in
-        this batch puts it, with its account's current owner (None: nobody owns it)."""
+        this batch puts it, with its account's current owner (None: nobody owns it). Also
+        returns the keys stored before."""
         placements: dict[TransactionKey, Placement | None] = dict(
             self.transactions.placements({item.key for item in items}))
+        stored = set(placements)
         anchors = _anchors([item for item in items if item.key not in placements])
         owners = self.accounts.owners({item.account for item in anchors.values()})
         for key, item in anchors.items():
             owner = owners.get(item.account)
             placements[key] = item.placed_with(owner) if owner is not None else None
-        return placements
+        return placements, stored
 
     def _park(self, orphans: list[_Item]) -> list[HeldTransaction]:
         payloads: dict[int, list[str]] = {}
@@ -180,7 +186,8 @@ class TransactionPipeline:
         self.held.park(held)
         return held
 
-    def _write(self, items: list[_Item], placements: dict[TransactionKey, Placement | None]) -> list[TransactionRow]:
+    def _write(self, items: list[_Item], placements: dict[TransactionKey, Placement | None],
+               stored: set[TransactionKey]) -> list[TransactionRow]:
         if not items:
             return []
         placed = [(item, _placed(placements, item)) for item in items]
@@ -194,6 +201,9 @@ class TransactionPipeline:
         rows = [_row(item, place, subject, d.classification)
                 for (item, place), subject, d in zip(placed, subjects, decisions, strict=True)]
         self.transactions.write(rows)
+        self.changes.record(list({(row.user_id, row.partner_id, row.transaction_id): Change(
+            row.user_id, row.partner_id, row.transaction_id,
+            MODIFIED if (row.partner_id, row.transaction_id) in stored else ADDED) for row in rows}.values()))
         later = [row for row, d in zip(rows, decisions, strict=True) if d.enrich_later]
         if later and self.enrich_later is not None:
             self.enrich_later(later)

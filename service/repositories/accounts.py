@@ -53,7 +53,8 @@ class AccountRepository:
             "DELETE FROM accounts_by_user WHERE user_id = ? AND partner_id = ? AND account_number = ?")
         self._of_user = session.prepare(
             "SELECT partner_id, account_number, card_ids, linked_at FROM accounts_by_user WHERE user_id = ?")
-        for statement in (self._owner, self._owner_serial, self._of_user):
+        self._erase = session.prepare("DELETE FROM accounts_by_user USING TIMESTAMP ? WHERE user_id = ?")
+        for statement in (self._owner, self._owner_serial, self._of_user, self._erase):
             statement.is_idempotent = True
 
     def owner(self, partner_id: str, account_number: str, serial: bool = False) -> uuid.UUID | None:
@@ -88,6 +89,11 @@ class AccountRepository:
         if applied:
             self.session.execute(self._remove_from_user, (user_id, partner_id, account_number))
         return bool(applied)
+
+    def erase(self, user_id: uuid.UUID, write_timestamp: int) -> None:
+        """Deletes the user's own list as of an erase's timestamp (after every account was
+        released: a claim racing the erase cannot list an account there again)."""
+        self.session.execute(self._erase, (write_timestamp, user_id))
 
     def linked_accounts_of(self, partner_id: str) -> list[str]:
         """Every account of a partner that a user has linked. A paged scan of the whole table

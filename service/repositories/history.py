@@ -60,7 +60,28 @@ class HistoryRepository:
             "UPDATE transactions_by_user_day USING TIMESTAMP ? SET category = ?, category_source = ?, "
             "category_confidence = ? WHERE user_id = ? AND day = ? AND ts = ? AND partner_id = ? "
             "AND transaction_id = ?")
-        for statement in (self._range, self._tail, self._one, self._locate, self._merchants, self._relabel):
+        self._days = session.prepare("SELECT day FROM user_days WHERE user_id = ?")
+        self._ids = session.prepare(f"SELECT partner_id, transaction_id FROM {_TABLE}")  # noqa: S608
+        self._by_id_version = session.prepare(
+            "SELECT user_id, WRITETIME(status) AS written FROM transactions_by_id "
+            "WHERE partner_id = ? AND transaction_id = ?")
+        self._forget_by_id = session.prepare(
+            "DELETE FROM transactions_by_id USING TIMESTAMP ? WHERE partner_id = ? AND transaction_id = ?")
+        self._erase_day = session.prepare(
+            "DELETE FROM transactions_by_user_day USING TIMESTAMP ? WHERE user_id = ? AND day = ?")
+        self._erase_days = session.prepare("DELETE FROM user_days USING TIMESTAMP ? WHERE user_id = ?")
+        self._versions = session.prepare(
+            "SELECT ts, partner_id, transaction_id, account_number, WRITETIME(status) AS facts, "  # noqa: S608
+            f"WRITETIME(category) AS labelled FROM {_TABLE}")
+        self._forget_row = session.prepare(
+            "DELETE FROM transactions_by_user_day USING TIMESTAMP ? WHERE user_id = ? AND day = ? AND ts = ? "
+            "AND partner_id = ? AND transaction_id = ?")
+        self._forget_label = session.prepare(
+            "DELETE category, category_source, category_confidence FROM transactions_by_user_day USING TIMESTAMP ? "
+            "WHERE user_id = ? AND day = ? AND ts = ? AND partner_id = ? AND transaction_id = ?")
+        for statement in (self._range, self._tail, self._one, self._locate, self._merchants, self._relabel,
+                          self._days, self._ids, self._by_id_version, self._forget_by_id, self._erase_day,
+                          self._erase_days, self._versions, self._forget_row, self._forget_label):
             statement.is_idempotent = True
 
     def scan(self, user_id: uuid.UUID, days: Sequence[date], start: datetime, end: datetime, *,
@@ -111,6 +132,91 @@ class HistoryRepository:
         row = self.session.execute(self._one, (user_id, located.day, located.ts, partner_id, transaction_id)).one()
         return _row(user_id, row) if row is not None else None
 
+    def days_of(self, user_id: uuid.UUID) -> list[date]:
+        """The UTC days that hold the user's transactions (`user_days`), newest first."""
+        bound = self._days.bind((user_id,))
+        bound.fetch_size = 5000
+        return [stored_date(r.day) for r in self.session.execute(bound)]
+
+    def current(self, user_id: uuid.UUID, keys: Sequence[tuple[str, str]],
+                concurrency: int = 32) -> dict[tuple[str, str], TransactionRow]:
+        """The stored row of each (partner_id, transaction_id) that is the user's now; absent
+        keys are not (never stored, another user's, or deleted)."""
+        found: dict[tuple[str, str], TransactionRow] = {}
+        for start in range(0, len(keys), concurrency):
+            chunk = keys[start:start + concurrency]
+            located = [(key, self.session.execute_async(self._locate, key)) for key in chunk]
+            reads = []
+            for key, future in located:
+                row = future.result().one()
+                if row is not None and row.user_id == user_id:
+                    reads.append((key, self.session.execute_async(
+                        self._one, (user_id, stored_date(row.day), row.ts, *key))))
+            for key, future in reads:
+                row = future.result().one()
+                if row is not None:
+                    found[key] = _row(user_id, row)
+        return found
+
+    def erase(self, user_id: uuid.UUID, days: Sequence[date], write_timestamp: int, concurrency: int = 16) -> int:
+        """Deletes every transaction of the user in these day partitions: each one's
+        `transactions_by_id` row as of the version stored (a later version of the id, stored
+        once another user links the account, is theirs), then the partitions and `user_days`
+        as of `write_timestamp` (service/repositories/transactions.py: ERASED_RANK). Returns
+        how many transactions."""
+        erased = 0
+        for start in range(0, len(days), concurrency):
+            chunk = days[start:start + concurrency]
+            listed = [self.session.execute_async(self._ids, (user_id, day)) for day in chunk]
+            keys = [(r.partner_id, r.transaction_id) for future in listed for r in future.result()]
+            versions = [(key, self.session.execute_async(self._by_id_version, key)) for key in keys]
+            forget = []
+            for key, future in versions:
+                row = future.result().one()
+                if row is not None and row.user_id == user_id and row.written is not None:
+                    forget.append((self._forget_by_id, (row.written, *key)))
+            self._execute(forget + [(self._erase_day, (write_timestamp, user_id, day)) for day in chunk])
+            erased += len(keys)
+        self._execute([(self._erase_days, (write_timestamp, user_id))])
+        return erased
+
+    def forget_account(self, user_id: uuid.UUID, days: Sequence[date], partner_id: str, account_number: str,
+                       read_ahead: int = 16) -> list[tuple[str, str]]:
+        """Deletes the user's transactions of one account from these day partitions and from
+        `transactions_by_id`, each as of the version stored (facts and category cells by their
+        own write timestamps): a later version the bank sends once the account is linked again
+        is stored anew. Returns the (partner_id, transaction_id) deleted."""
+        forgotten: list[tuple[str, str]] = []
+        for start in range(0, len(days), read_ahead):
+            chunk = days[start:start + read_ahead]
+            futures = [(day, self.session.execute_async(self._versions, (user_id, day))) for day in chunk]
+            statements: list[tuple[Any, Any]] = []
+            for day, future in futures:
+                for r in future.result():
+                    if r.partner_id != partner_id or r.account_number != account_number or r.facts is None:
+                        continue
+                    row_key = (user_id, day, r.ts, r.partner_id, r.transaction_id)
+                    statements.append((self._forget_row, (r.facts, *row_key)))
+                    if r.labelled is not None and r.labelled > r.facts:
+                        statements.append((self._forget_label, (r.labelled, *row_key)))
+                    forgotten.append((r.partner_id, r.transaction_id))
+            self._execute(statements)
+        versions = [(key, self.session.execute_async(self._by_id_version, key)) for key in forgotten]
+        by_id = []
+        for key, future in versions:
+            row = future.result().one()
+            if row is not None and row.user_id == user_id and row.written is not None:
+                by_id.append((self._forget_by_id, (row.written, *key)))
+        self._execute(by_id)
+        return forgotten
+
+    def _execute(self, statements: Sequence[tuple[Any, Any]]) -> None:
+        results = self.session.execute_concurrent(statements, concurrency=RELABEL_CONCURRENCY,
+                                                  raise_on_first_error=False)
+        failures = [result for ok, result in results if not ok]
+        if failures:
+            raise failures[0]
+
     def keys_of_merchant(self, user_id: uuid.UUID, days: Sequence[date], merchant_key: str,
                          read_ahead: int = 16) -> list[StoredKey]:
         """Keys of the user's rows of one merchant in these day partitions (key columns only)."""
@@ -127,13 +233,8 @@ class HistoryRepository:
                 confidence: float, write_timestamp: int) -> None:
         """Sets the category cells of these rows USING TIMESTAMP `write_timestamp`, so a later
         write by a lower classification layer (a lower timestamp) cannot undo it."""
-        statements = [(self._relabel, (write_timestamp, category, source, confidence, user_id, k.day, k.ts,
-                                       k.partner_id, k.transaction_id)) for k in keys]
-        results = self.session.execute_concurrent(statements, concurrency=RELABEL_CONCURRENCY,
-                                                  raise_on_first_error=False)
-        failures = [result for ok, result in results if not ok]
-        if failures:
-            raise failures[0]
+        self._execute([(self._relabel, (write_timestamp, category, source, confidence, user_id, k.day, k.ts,
+                                        k.partner_id, k.transaction_id)) for k in keys])
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -47,7 +47,9 @@ class LinkOutboxRepository:
         self._hour = session.prepare(
             "SELECT partner_id, account_number, user_id, linked_at, published_at, drained_at "
             "FROM link_outbox WHERE hour = ?")
-        for statement in (self._add, self._published, self._drained, self._hour):
+        self._forget = session.prepare(
+            "DELETE FROM link_outbox WHERE hour = ? AND partner_id = ? AND account_number = ?")
+        for statement in (self._add, self._published, self._drained, self._hour, self._forget):
             statement.is_idempotent = True
 
     @property
@@ -82,6 +84,18 @@ class LinkOutboxRepository:
                     continue
                 due.append(PendingLink(hour, r.partner_id, r.account_number, r.user_id, linked_at, published_at))
         return due
+
+    def forget_user(self, user_id: uuid.UUID, now: datetime) -> int:
+        """Deletes the user's rows from every hour the outbox keeps (an erase); returns how many.
+        An account the user no longer owns drains nothing, so no pending event is lost."""
+        hours = [hour_of(now) - timedelta(hours=i) for i in range(self.ttl_hours + 2)]
+        futures = [(hour, self.session.execute_async(self._hour, (hour,))) for hour in hours]
+        mine = [(hour, r.partner_id, r.account_number) for hour, future in futures for r in future.result()
+                if r.user_id == user_id]
+        deletes = [self.session.execute_async(self._forget, key) for key in mine]
+        for future in deletes:
+            future.result()
+        return len(mine)
 
     def _update(self, statement: object, keys: list[tuple[datetime, str, str]], now: datetime) -> None:
         futures = [self.session.execute_async(statement, (self._ttl, now, *key)) for key in keys]

@@ -20,11 +20,19 @@ class CategoryOverrideRepository:
             "VALUES (?, ?, ?, ?, ?, ?)")
         self._of_month = session.prepare(
             "SELECT partner_id, transaction_id, category FROM category_overrides WHERE user_id = ? AND month = ?")
-        for statement in (self._put, self._of_month):
+        self._erase = session.prepare(
+            "DELETE FROM category_overrides USING TIMESTAMP ? WHERE user_id = ? AND month = ?")
+        for statement in (self._put, self._of_month, self._erase):
             statement.is_idempotent = True
 
     def put(self, user_id: uuid.UUID, month: str, key: OverrideKey, category: str, at: datetime) -> None:
         self.session.execute(self._put, (user_id, month, key[0], key[1], category, at))
+
+    def erase(self, user_id: uuid.UUID, months: Iterable[str], write_timestamp: int) -> None:
+        futures = [self.session.execute_async(self._erase, (write_timestamp, user_id, month))
+                   for month in sorted(set(months))]
+        for future in futures:
+            future.result()
 
     def of_months(self, user_id: uuid.UUID, months: Iterable[str]) -> dict[OverrideKey, str]:
         """Every override of the user in these months (one partition each, read concurrently)."""

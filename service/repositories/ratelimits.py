@@ -30,12 +30,21 @@ class AttemptRepository:
         self._add = session.prepare(
             "INSERT INTO login_attempts (scope, subject, window_start, attempt_id) VALUES (?, ?, ?, ?) USING TTL ?")
         self._add.is_idempotent = True
+        self._forget = session.prepare(
+            "DELETE FROM login_attempts WHERE scope = ? AND subject = ? AND window_start = ?")
+        self._forget.is_idempotent = True
 
     def counts(self, keys: Sequence[WindowKey], caps: Sequence[int]) -> list[int]:
         """Attempts recorded in each window, counted up to its cap (reads run concurrently)."""
         futures = [self.session.execute_async(self._count, (k.scope, k.subject, k.window_start, max(cap, 1)))
                    for k, cap in zip(keys, caps, strict=True)]
         return [len(list(future.result())) for future in futures]
+
+    def forget(self, keys: Sequence[WindowKey]) -> None:
+        """Deletes these windows' attempts (an erased user's own window)."""
+        futures = [self.session.execute_async(self._forget, (k.scope, k.subject, k.window_start)) for k in keys]
+        for future in futures:
+            future.result()
 
     def add(self, keys: Sequence[WindowKey], ttl_seconds: Sequence[int]) -> None:
         futures = [self.session.execute_async(self._add, (k.scope, k.subject, k.window_start, uuid.uuid1(), ttl))

@@ -33,6 +33,7 @@ class UserRuleRepository:
         self._created = session.prepare(
             "UPDATE user_rules SET created_at = ? WHERE user_id = ? AND merchant_key = ?")
         self._delete = session.prepare("DELETE FROM user_rules WHERE user_id = ? AND merchant_key = ?")
+        self._erase = session.prepare("DELETE FROM user_rules USING TIMESTAMP ? WHERE user_id = ?")
 
     def of_user(self, user_id: uuid.UUID) -> list[UserRule]:
         return [UserRule(r.merchant_key, r.category, r.created_at, r.updated_at)
@@ -54,6 +55,9 @@ class UserRuleRepository:
         if existing is None:
             self.session.execute(self._created, (now, user_id, merchant_key))
         return UserRule(merchant_key, category, existing.created_at if existing else now, now)
+
+    def erase(self, user_id: uuid.UUID, write_timestamp: int) -> None:
+        self.session.execute(self._erase, (write_timestamp, user_id))
 
     def delete(self, user_id: uuid.UUID, merchant_key: str) -> bool:
         existed = self.get(user_id, merchant_key) is not None

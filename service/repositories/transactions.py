@@ -41,6 +41,10 @@ from service.classification.categories import SOURCE_RANK
 
 STATUS_RANK = {"pending": 1, "settled": 2, "reversed": 3}
 RANK_UNIT = 10**16
+# An erase deletes a user's partitions as of this rank: above every status and category layer,
+# so no write racing the erase (a consumer batch that read the owner before the unlink) can
+# bring a row back. User ids are never reused, so nothing legitimate is ever written there again.
+ERASED_RANK = 9
 PARTITION_BATCH_ROWS = 40  # rows per UNLOGGED batch: ~25 KiB, under batch_size_warn_threshold
 PLACEMENT_READ_KEYS = 100  # transaction ids per multi-partition IN read (one request to one coordinator)
 
@@ -58,6 +62,7 @@ BY_ID_CQL = (
     "status, amount, currency, authorized_at, settled_at, received_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?")
 ACTIVITY_CQL = "UPDATE user_activity USING TIMESTAMP ? SET last_transaction_at = ? WHERE user_id = ?"
+USER_DAY_CQL = "INSERT INTO user_days (user_id, day) VALUES (?, ?)"
 PLACEMENT_CQL = ("SELECT transaction_id, user_id, day, ts FROM transactions_by_id "
                  "WHERE partner_id = ? AND transaction_id IN ?")
 
@@ -81,6 +86,10 @@ def fact_timestamp(status: str, version_at: datetime) -> int:
 
 def category_timestamp(source: str, decided_at: datetime) -> int:
     return SOURCE_RANK[source] * RANK_UNIT + micros(decided_at)
+
+
+def erase_timestamp(at: datetime) -> int:
+    return ERASED_RANK * RANK_UNIT + micros(at)
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,9 @@ class TransactionRepository:
         self._by_id = session.prepare(BY_ID_CQL)
         self._activity = session.prepare(ACTIVITY_CQL)
         self._placement = session.prepare(PLACEMENT_CQL)
-        for statement in (self._facts, self._category, self._by_id, self._activity, self._placement):
+        self._user_day = session.prepare(USER_DAY_CQL)
+        for statement in (self._facts, self._category, self._by_id, self._activity, self._placement,
+                          self._user_day):
             statement.is_idempotent = True
 
     def placements(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Placement]:
@@ -178,8 +189,10 @@ class TransactionRepository:
         return found
 
     def write(self, rows: Sequence[TransactionRow]) -> None:
-        """Stores rows in both tables and moves each user's last_transaction_at (never back).
-        Raises WriteFailed if any statement failed; retrying the same rows is safe."""
+        """Stores rows in both tables, indexes each (user, day) partition in `user_days` (a
+        blind upsert per partition: what an erase and the sync feed's first call read), and
+        moves each user's last_transaction_at (never back). Raises WriteFailed if any statement
+        failed; retrying the same rows is safe."""
         statements: list[tuple[Any, Any]] = []
         by_partition: dict[tuple[uuid.UUID, date], list[TransactionRow]] = defaultdict(list)
         latest: dict[uuid.UUID, datetime] = {}
@@ -188,7 +201,8 @@ class TransactionRepository:
             statements.append((self._by_id, self._by_id_values(row)))
             if row.user_id not in latest or row.authorized_at > latest[row.user_id]:
                 latest[row.user_id] = row.authorized_at
-        for partition_rows in by_partition.values():
+        for (user_id, day), partition_rows in by_partition.items():
+            statements.append((self._user_day, (user_id, day)))
             for start in range(0, len(partition_rows), PARTITION_BATCH_ROWS):
                 statements.append((self._partition_batch(partition_rows[start:start + PARTITION_BATCH_ROWS]), None))
         for user_id, moment in latest.items():

@@ -39,7 +39,11 @@ class UserRepository:
         self._activity = session.prepare(
             "SELECT last_login_at, last_transaction_at FROM user_activity WHERE user_id = ?")
         self._login = session.prepare("UPDATE user_activity SET last_login_at = ? WHERE user_id = ?")
-        for statement in (self._by_email, self._get, self._activity):
+        self._erase_user = session.prepare("DELETE FROM users USING TIMESTAMP ? WHERE user_id = ?")
+        self._erase_activity = session.prepare("DELETE FROM user_activity USING TIMESTAMP ? WHERE user_id = ?")
+        # users_by_email is only ever written with LWTs; so is its release, and only by its owner.
+        self._release = session.prepare("DELETE FROM users_by_email WHERE email = ? IF user_id = ?")
+        for statement in (self._by_email, self._get, self._activity, self._erase_user, self._erase_activity):
             statement.is_idempotent = True
 
     def create(self, email: str, name: str, password_hash: str, time_zone: str) -> User | None:
@@ -47,8 +51,15 @@ class UserRepository:
         unclaimed user row is then unreachable and harmless (no email points at it)."""
         user = User(uuid.uuid4(), email, name, password_hash, time_zone, datetime.now(UTC))
         self.session.execute(self._insert, (user.user_id, email, name, password_hash, time_zone, user.created_at))
-        if not lwt_applied(self.session.execute(self._claim, (email, user.user_id))):
-            return None
+        claim = self.session.execute(self._claim, (email, user.user_id)).one()
+        if not claim[0]:
+            # A claim whose user row is gone is an erase that stopped before its last step
+            # (service/users/erasure.py): free the email and claim it once more.
+            holder = getattr(claim, "user_id", None)
+            if holder is None or self.get(holder) is not None or not self.release_email(email, holder):
+                return None
+            if not lwt_applied(self.session.execute(self._claim, (email, user.user_id))):
+                return None
         return user
 
     def by_email(self, email: str) -> User | None:
@@ -64,6 +75,17 @@ class UserRepository:
     def activity(self, user_id: uuid.UUID) -> Activity:
         row = self.session.execute(self._activity, (user_id,)).one()
         return Activity(row.last_login_at, row.last_transaction_at) if row else Activity(None, None)
+
+    def erase(self, user_id: uuid.UUID, write_timestamp: int) -> None:
+        """Deletes the user row and the activity row as of `write_timestamp` (an erase's: no
+        write racing it, such as a consumer's last_transaction_at, brings them back)."""
+        self.session.execute(self._erase_activity, (write_timestamp, user_id))
+        self.session.execute(self._erase_user, (write_timestamp, user_id))
+
+    def release_email(self, email: str, user_id: uuid.UUID) -> bool:
+        """Frees the email for a new sign-up if `user_id` holds it; False if it does not."""
+        row = self.session.execute(self._release, (email, user_id)).one()
+        return bool(row[0]) or getattr(row, "user_id", None) is None
 
     def record_login(self, user_id: uuid.UUID, at: datetime) -> None:
         """A blind upsert of the login's own cell: nothing ingestion writes can contend with it."""

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from service.broker.publisher import PublisherPool, PublishError
 from service.broker.topology import LINKS
 from service.repositories.accounts import AccountRepository
+from service.repositories.changes import REMOVED, Change, ChangeLogRepository
+from service.repositories.history import HistoryRepository
 from service.repositories.link_outbox import LinkOutboxRepository
 
 log = logging.getLogger("tally.linking")
@@ -61,8 +63,22 @@ def publish_linked(publishers: PublisherPool, partner_id: str, account_number: s
 
 
 def unlink_account(accounts: AccountRepository, user_id: uuid.UUID, partner_id: str, account_number: str) -> bool:
-    """False when the user does not own the account."""
+    """False when the user does not own the account. The account's transactions stay the
+    user's (they were theirs when stored); `forget_account` removes them too."""
     return accounts.release(user_id, partner_id, account_number)
+
+
+def forget_account(accounts: AccountRepository, history: HistoryRepository, changes: ChangeLogRepository, *,
+                   user_id: uuid.UUID, partner_id: str, account_number: str) -> int | None:
+    """Unlinks the account and deletes its transactions from the user's history, each with a
+    `removed` entry in the sync feed's change log. None when the user does not own the account;
+    else how many transactions went. Unlinking first: from then on the bank's transactions for
+    the account are held, not written to this user."""
+    if not accounts.release(user_id, partner_id, account_number):
+        return None
+    gone = history.forget_account(user_id, history.days_of(user_id), partner_id, account_number)
+    changes.record([Change(user_id, p, t, REMOVED) for p, t in gone])
+    return len(gone)
 
 
 def republish_pending(outbox: LinkOutboxRepository, publishers: PublisherPool, now: datetime,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,20 @@ def bank(runtime: Runtime, log_dir: Path, ingest: AppProcess) -> Iterator[Simula
 def http(api: AppProcess) -> HttpApi:
     assert api.url
     return HttpApi(api.url)
+
+
+SCREENSHOTS = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest) -> list[str]:
+    """Paths of the screenshots the browser tests saved, printed at the end of the run."""
+    return request.config.stash.setdefault(SCREENSHOTS, [])
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    saved = config.stash.get(SCREENSHOTS, [])
+    if saved:
+        terminalreporter.write_sep("-", f"web app screenshots ({len(saved)})")
+        for path in saved:
+            terminalreporter.write_line(path)

@@ -1,4 +1,5 @@
-"""Every answer of both instances is JSON in the error shape or deliberately bodiless (204),
+"""Every answer of both instances is JSON in the error shape or deliberately bodiless (204) —
+but the web app's page, HTML under a Content-Security-Policy —
 carries `X-Content-Type-Options: nosniff`, and what is about one user (`/me…`, `/auth/…`,
 `/users`) carries `Cache-Control: no-store`, errors included. No /static route, no HTML
 redirect, and OPTIONS is a bodiless 204 with Allow."""
@@ -34,6 +35,10 @@ def _assert_hygienic(response: requests.Response, path: str) -> None:
         assert response.headers["Cache-Control"] == "no-store", what
     if response.status_code == 204:
         assert response.content == b"" and "Content-Type" not in response.headers, what
+        return
+    if path == "/app/" and response.status_code == 200:  # the web app's page: HTML, under its policy
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8", what
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"], what
         return
     assert response.headers["Content-Type"] == "application/json", what
     body = response.json()

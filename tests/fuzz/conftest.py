@@ -172,7 +172,10 @@ def fuzz_user(api: AppProcess, ingest: AppProcess, fuzz_bank: SimulatedBank, run
             {"partner_id": partner.partner_id, "transaction_id": t["transaction_id"]} for t in sent],
         "/me/rules/{merchant_key}": [{"merchant_key": rule["merchant_key"]} for rule in rules],
         "/me/accounts/{partner_id}/{account_number}": [{"partner_id": partner.partner_id, "account_number": account}],
-    }, bodies={"/me/accounts": [{"partner_id": partner.partner_id, "link_code": code} for code in codes]})
+        "/me/budgets/{category}": [{"category": "groceries"}, {"category": "dining_out"}],
+    }, bodies={"/me/accounts": [{"partner_id": partner.partner_id, "link_code": code} for code in codes],
+               "/me/budgets/{category}": [{"amount": "120.00", "currency": "EUR"},
+                                          {"amount": "1500", "currency": "JPY"}]})
 
 
 class Sessions:

@@ -155,4 +155,4 @@ def test_the_default_month_is_the_current_one(api: InProcessApi) -> None:
     answer = api.call("GET", "/me/summary", token=token)
     expected = datetime.now(ZoneInfo("Pacific/Kiritimati")).strftime("%Y-%m")
     assert answer.status == 200 and answer.body == {"month": expected, "time_zone": "Pacific/Kiritimati",
-                                                    "currencies": []}
+                                                    "currencies": [], "budgets": []}
