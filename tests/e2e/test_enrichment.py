@@ -118,8 +118,10 @@ def test_api_outage_during_a_burst_then_re_enrichment(
     assert 0 < failed_calls < len(merchants)
 
     _faults(merchant_api, outage=False)
-    wait_until(lambda: _sources(session, owner, ids, partner_id)["merchant_api"] > 0, timeout=90,
-               message="re-enrichment")
+    # Most rows are upgraded (waited for as such: on a loaded machine the worker's pauses while
+    # the breaker closes again can outlast any quiet spell), then the queue is done.
+    wait_until(lambda: _sources(session, owner, ids, partner_id)["merchant_api"] > len(ids) // 2, timeout=180,
+               message="re-enrichment of most rows")
     _enrich_queue_done(management)
     after = _sources(session, owner, ids, partner_id)
     assert sum(after.values()) == len(ids)

@@ -193,7 +193,7 @@ def test_two_racing_pipelines_and_redeliveries_reach_the_replica_exactly(runtime
     expected = truth(runtime, owner.user_id)
     assert len(expected) == 24
     assert replica.local == expected
-    assert {row["status"] for row in expected.values()} <= {"settled", "reversed"}
+    assert {row.status for row in expected.values()} <= {"settled", "reversed"}
 
 
 def test_a_long_random_interleaving_replays_into_the_users_rows(runtime: Runtime, owner: LinkedUser) -> None:
