@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chaos import schedule
-from chaos.nodes import NodeError, children, stopped, wait_gone
 from chaos.ownership import Ownership, Relink
 from chaos.stack import PARTNER, WORKERS, Stack
 from chaos.users import App, User
+from devtools.nodes import NodeError, children, stopped, wait_gone
 from service.broker.publisher import ConfirmingPublisher
 from service.broker.topology import INGEST
 

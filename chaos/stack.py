@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chaos.nodes import ROOT, CassandraNode, RabbitNode
+from devtools.nodes import ROOT, CassandraNode, RabbitNode
 from devtools.processes import BIN, AppProcess, free_port, settings_env, start_consumer, start_gunicorn, start_simulator
 from service.repositories.partners import new_secret
 from service.settings import Settings
