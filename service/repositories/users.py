@@ -39,7 +39,8 @@ class UserRepository:
         self._activity = session.prepare(
             "SELECT last_login_at, last_transaction_at FROM user_activity WHERE user_id = ?")
         self._login = session.prepare("UPDATE user_activity SET last_login_at = ? WHERE user_id = ?")
-        for statement in (self._by_email, self._get, self._activity):
+        # Blind upserts and reads: safe to retry on another node (the LWT claim is not).
+        for statement in (self._insert, self._by_email, self._get, self._activity, self._login):
             statement.is_idempotent = True
 
     def create(self, email: str, name: str, password_hash: str, time_zone: str) -> User | None:
