@@ -15,7 +15,8 @@ from service.broker.management import Management
 from service.broker.publisher import PublisherPool, Unroutable
 from service.broker.setup import setup_broker
 from service.settings import Settings, with_vhost
-from tests.support.stack import wait_until
+from tests.support.queues import drain
+from tests.support.stack import free_port, wait_until
 
 
 def test_five_quorum_queues_with_their_policies(test_settings: Settings, management) -> None:  # type: ignore[no-untyped-def]
@@ -103,3 +104,23 @@ def test_unroutable_mandatory_publish_is_an_error_not_a_confirm(test_settings: S
         message = topology.queue(topology.DEAD)(ensure_connected(connection).default_channel).get(no_ack=False)
         assert message is not None
         message.ack()
+
+
+def test_a_node_that_does_not_answer_is_skipped_by_publishers_and_the_management_client(
+        test_settings: Settings) -> None:
+    dead_amqp = with_vhost(f"amqp://guest:guest@127.0.0.1:{free_port()}/", test_settings.vhost)
+    settings = test_settings.replace(
+        amqp_url=f"{dead_amqp};{test_settings.amqp_url}",
+        rabbitmq_management_url=f"http://127.0.0.1:{free_port()};{test_settings.rabbitmq_management_url}")
+    marker = uuid.uuid4().hex
+
+    for i in range(6):  # each publisher starts at a random node: the dead one first about half the time
+        pool = PublisherPool(settings, size=1)
+        try:
+            pool.publish(b"{}", topology.BACKFILL, message_id=f"{marker}-{i}", headers={})
+        finally:
+            pool.close()
+
+    assert Management(settings).queue(topology.BACKFILL)["name"] == topology.BACKFILL
+    taken = [m.properties["message_id"] for m in drain(settings, topology.BACKFILL)]
+    assert sorted(taken) == [f"{marker}-{i}" for i in range(6)]
