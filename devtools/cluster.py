@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,17 +93,31 @@ class Layout:
         return layout
 
     def cassandra_nodes(self) -> list[CassandraNode]:
-        tokens = even_tokens(len(self.addresses))
-        return [CassandraNode(address, self.folder / f"cassandra-{i + 1}", jmx_port=self.jmx_port + i, heap=self.heap,
-                              cluster_name=self.cluster_name, seeds=self.addresses[0], initial_token=str(tokens[i]),
-                              rack=f"rack{i + 1}", hinted_handoff=True, ring_delay_ms=RING_DELAY_MS)
-                for i, address in enumerate(self.addresses)]
+        return cassandra_nodes(self.folder, self.addresses, [self.jmx_port + i for i in range(len(self.addresses))],
+                               self.cluster_name, self.heap)
 
     def rabbit_nodes(self) -> list[RabbitNode]:
-        return [RabbitNode(name, self.folder / f"rabbitmq-{i + 1}", amqp_port=self.amqp_port + i,
-                           management_port=self.amqp_port + i + MANAGEMENT_OFFSET,
-                           dist_port=self.amqp_port + i + DIST_OFFSET)
-                for i, name in enumerate(self.rabbit_names)]
+        ports = [self.amqp_port + i for i in range(len(self.rabbit_names))]
+        return rabbit_nodes(self.folder, self.rabbit_names,
+                            [(port, port + MANAGEMENT_OFFSET, port + DIST_OFFSET) for port in ports])
+
+
+def cassandra_nodes(folder: Path, addresses: Sequence[str], jmx_ports: Sequence[int], cluster_name: str,
+                    heap: str = "512M") -> list[CassandraNode]:
+    """The Cassandra nodes of one cluster: the first address is the seed, tokens evenly
+    spaced, a rack each, hints kept for a node that is down."""
+    tokens = even_tokens(len(addresses))
+    return [CassandraNode(address, folder / f"cassandra-{i + 1}", jmx_port=jmx_ports[i], heap=heap,
+                          cluster_name=cluster_name, seeds=addresses[0], initial_token=str(tokens[i]),
+                          rack=f"rack{i + 1}", hinted_handoff=True, ring_delay_ms=RING_DELAY_MS)
+            for i, address in enumerate(addresses)]
+
+
+def rabbit_nodes(folder: Path, names: Sequence[str], ports: Sequence[tuple[int, int, int]]) -> list[RabbitNode]:
+    """The RabbitMQ nodes of one cluster, with their (AMQP, management, distribution) ports."""
+    return [RabbitNode(name, folder / f"rabbitmq-{i + 1}", amqp_port=amqp, management_port=management,
+                       dist_port=dist)
+            for i, (name, (amqp, management, dist)) in enumerate(zip(names, ports, strict=True))]
 
 
 @dataclass
@@ -201,6 +216,14 @@ class LocalCluster:
         subprocess.run([str(ROOT / "scripts" / "cassandra"), "stop"], check=True, capture_output=True, timeout=120,
                        env=_without_external())
         return True
+
+    def start_again(self, nodes: Sequence[CassandraNode]) -> None:
+        """Starts Cassandra nodes that were stopped or killed, all at once (a node that has
+        joined the ring once does not bootstrap again), until each is UN."""
+        with ThreadPoolExecutor(len(nodes)) as pool:
+            list(pool.map(lambda node: node.start(), nodes))
+        for node in nodes:
+            self.wait_joined(node)
 
     def rabbit(self, name: str) -> RabbitNode:
         """The RabbitMQ node called `name` (e.g. the leader the management API names)."""

@@ -28,13 +28,18 @@ from typing import Any
 import pytest
 from cassandra.cluster import Session
 
+from chaos.readback import Drain, wait_drained
 from devtools.cluster import Layout, LocalCluster
 from devtools.nodes import ROOT
 from service.bootstrap import Runtime
 from service.broker.management import Management
+from service.broker.topology import DEAD
 from service.settings import Settings
 from tests.cluster.figures import FIGURES, say
+from tests.support.queues import ready_count
 from tests.support.stack import AppProcess, start_consumer, start_gunicorn
+from tests.support.stored import stored_once
+from tests.support.traffic import Bank
 from tests.support.users import LinkedUser, linked_user
 from tests.support.webhooks import BankPartner, new_partner, transaction
 
@@ -72,8 +77,9 @@ def cluster(layout: Layout) -> Iterator[LocalCluster]:
 
 
 @pytest.fixture(scope="session")
-def settings(cluster: LocalCluster, layout: Layout) -> Iterator[Settings]:
-    """The run's settings on the cluster, after `tally migrate`'s keyspace and topology."""
+def test_settings(cluster: LocalCluster, layout: Layout) -> Iterator[Settings]:
+    """The run's settings on the cluster, after `tally migrate`'s keyspace and topology (in place
+    of tests/conftest.py's, so its `runtime` and `session` fixtures work on the cluster)."""
     from service.broker.setup import setup_broker
     from service.storage.migrations import migrate
     from service.storage.session import connect, shutdown
@@ -95,20 +101,10 @@ def settings(cluster: LocalCluster, layout: Layout) -> Iterator[Settings]:
         Management(settings).delete_vhost()
 
 
-@pytest.fixture(scope="session")
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = Runtime(settings, publisher_pool_size=2)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="session")
-def session(runtime: Runtime) -> Session:
-    return runtime.session
-
-
 @dataclass
 class Stack:
+    settings: Settings
+    session: Session
     ingest: AppProcess
     api: AppProcess
     consumers: list[AppProcess]
@@ -132,16 +128,32 @@ class Stack:
         for app in (self.ingest, self.api, *self.consumers):
             assert app.alive(), f"{app.name} exited:\n{app.log_tail()}"
 
+    def settle(self, bank: Bank, expected: int) -> Drain:
+        """After the bank is done: the work queues drained, nothing dead-lettered, every one of
+        the `expected` transactions the bank sent stored exactly once in both tables."""
+        drain = wait_drained(self.settings, 600, say)
+        assert drain.drained, drain.left
+        assert ready_count(self.settings, DEAD) == 0
+        ids = bank.transaction_ids()
+        assert len(ids) == expected
+        today = datetime.now(UTC).date()
+        wrong = stored_once(self.session, self.partner.partner_id, ids, [u.user_id for u in self.users],
+                            {today, today - timedelta(days=1)})
+        assert wrong == {"missing_by_id": [], "missing_by_day": [], "duplicated": []}, \
+            {k: (len(v), v[:5]) for k, v in wrong.items()}
+        self.assert_running()
+        return drain
+
 
 @pytest.fixture(scope="session")
-def stack(settings: Settings, runtime: Runtime, layout: Layout) -> Iterator[Stack]:
+def stack(test_settings: Settings, runtime: Runtime, session: Session, layout: Layout) -> Iterator[Stack]:
     log_dir = layout.folder / "logs"
-    apps = [start_gunicorn("ingest", settings, log_dir), start_gunicorn("api", settings, log_dir)]
+    apps = [start_gunicorn("ingest", test_settings, log_dir), start_gunicorn("api", test_settings, log_dir)]
     try:
-        apps += [start_consumer(settings, log_dir, f"cluster-{i}") for i in (1, 2)]
+        apps += [start_consumer(test_settings, log_dir, f"cluster-{i}") for i in (1, 2)]
         partner = new_partner(runtime)
         users = [linked_user(runtime, partner.partner_id) for _ in range(USERS)]
-        yield Stack(apps[0], apps[1], apps[2:], partner, users)
+        yield Stack(test_settings, session, apps[0], apps[1], apps[2:], partner, users)
     finally:
         for app in apps:
             app.stop()

@@ -13,21 +13,16 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 
 import requests
-from cassandra.cluster import Session
 
-from chaos.readback import wait_drained
 from devtools.cluster import LocalCluster
 from service.broker.management import Management
-from service.broker.topology import ALL_QUEUES, DEAD, INGEST
+from service.broker.topology import ALL_QUEUES, INGEST
 from service.settings import Settings
 from tests.cluster.conftest import Stack
 from tests.cluster.figures import record, say
-from tests.support.queues import ready_count
 from tests.support.stack import wait_until
-from tests.support.stored import stored_once
 from tests.support.traffic import Bank, failures, window
 
 BURST = 10_000       # transactions of the burst the leader dies in
@@ -35,20 +30,6 @@ RATE = 5.0           # webhooks (of 100 transactions) per second
 KILL_AFTER = 2_000   # transactions accepted before the kill
 ROLLING = 6_000      # transactions sent during the rolling restart
 ROLLING_RATE = 1.5
-
-
-def _check_stored(settings: Settings, session: Session, stack: Stack, bank: Bank, expected: int) -> float:
-    drain = wait_drained(settings, 600, say)
-    assert drain.drained, drain.left
-    assert ready_count(settings, DEAD) == 0
-    ids = bank.transaction_ids()
-    assert len(ids) == expected
-    today = datetime.now(UTC).date()
-    wrong = stored_once(session, stack.partner.partner_id, ids, [u.user_id for u in stack.users],
-                        {today, today - timedelta(days=1)})
-    assert wrong == {"missing_by_id": [], "missing_by_day": [], "duplicated": []}, \
-        {k: (len(v), v[:5]) for k, v in wrong.items()}
-    return drain.seconds
 
 
 def _members_online(management: Management) -> bool:
@@ -63,8 +44,8 @@ def _consumers_ready(stack: Stack) -> bool:
 
 
 def test_the_ingest_leader_killed_during_a_burst_costs_a_short_window_of_503s_and_nothing_else(
-        cluster: LocalCluster, settings: Settings, stack: Stack, session: Session) -> None:
-    management = Management(settings)
+        cluster: LocalCluster, test_settings: Settings, stack: Stack) -> None:
+    management = Management(test_settings)
     leader = cluster.rabbit(wait_until(lambda: management.leader(INGEST), message="the leader of tally.ingest"))
     bank = Bank(stack.ingest.url or "", stack.partner, stack.burst(BURST), RATE).start()
     wait_until(lambda: bank.accepted * 100 >= KILL_AFTER, timeout=120, message="the burst under way")
@@ -78,9 +59,8 @@ def test_the_ingest_leader_killed_during_a_burst_costs_a_short_window_of_503s_an
     cluster.wait_rabbit_member(leader)
     wait_until(lambda: _members_online(management), timeout=120, message="every queue's three members online")
     back_after = time.monotonic() - killed_at
-    drained_in = _check_stored(settings, session, stack, bank, BURST)
+    drained_in = stack.settle(bank, BURST).seconds
     wait_until(lambda: _consumers_ready(stack), timeout=60, message="both consumers consuming")
-    stack.assert_running()
 
     failed = [a for a in failures(bank.answers) if a.at >= killed_at]
     assert {a.status for a in failed} <= {503}, failed  # ingest answered every time: 503 while unconfirmed
@@ -93,17 +73,16 @@ def test_the_ingest_leader_killed_during_a_burst_costs_a_short_window_of_503s_an
 
 
 def test_a_rolling_restart_of_every_rabbitmq_node_loses_nothing(
-        cluster: LocalCluster, settings: Settings, stack: Stack, session: Session) -> None:
+        cluster: LocalCluster, test_settings: Settings, stack: Stack) -> None:
     bank = Bank(stack.ingest.url or "", stack.partner, stack.burst(ROLLING), ROLLING_RATE).start()
     wait_until(lambda: bank.accepted >= 5, timeout=60, message="the bank sending")
     began = time.monotonic()
     restarts = cluster.rolling_restart(say)
     ended = time.monotonic()
     bank.join(timeout=600)
-    drained_in = _check_stored(settings, session, stack, bank, ROLLING)
-    wait_until(lambda: _members_online(Management(settings)), timeout=120, message="every queue's members online")
+    drained_in = stack.settle(bank, ROLLING).seconds
+    wait_until(lambda: _members_online(Management(test_settings)), timeout=120, message="every queue's members online")
     wait_until(lambda: _consumers_ready(stack), timeout=60, message="both consumers consuming")
-    stack.assert_running()
 
     failed = [a for a in failures(bank.answers) if began <= a.at]
     assert {a.status for a in failed} <= {503}, failed
