@@ -135,9 +135,10 @@ class LocalCluster:
     def contact_points(self) -> str:
         return ",".join(node.address for node in self.cassandra)
 
-    def amqp_url(self, vhost: str, user: str = "guest", password: str = "guest") -> str:  # noqa: S107 - local dev
-        return with_vhost(";".join(f"amqp://{user}:{password}@127.0.0.1:{node.amqp_port}/"
-                                   for node in self.rabbitmq), vhost)
+    def amqp_url(self, vhost: str) -> str:
+        """One URL per node, as RabbitMQ's local guest user (loopback only)."""
+        return with_vhost(";".join(f"amqp://guest:guest@127.0.0.1:{node.amqp_port}/" for node in self.rabbitmq),
+                          vhost)
 
     @property
     def management_url(self) -> str:
@@ -185,9 +186,9 @@ class LocalCluster:
         start first next time without waiting for the others (a RabbitMQ node that did not
         stop last waits for the one that did)."""
         for rabbit in reversed(self.rabbitmq):
-            self._stop(rabbit, rabbit.name, say)
+            self._stop(rabbit, f"rabbitmq {rabbit.name}", say)
         for node in self.cassandra:
-            self._stop(node, node.address, say)
+            self._stop(node, f"cassandra {node.address}", say)
 
     def remove_data(self) -> None:
         """Deletes every node's data (their logs stay for reading)."""
@@ -199,6 +200,7 @@ class LocalCluster:
     def _stop(self, node: CassandraNode | RabbitNode, name: str, say: Callable[[str], None]) -> None:
         try:
             node.stop()
+            say(f"{name}: stopped")
         except Exception as exc:  # noqa: BLE001 - a node that will not stop is killed by the pid it reported
             say(f"{name} did not stop cleanly ({exc}); SIGKILL")
             with contextlib.suppress(Exception):
