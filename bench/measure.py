@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.data import BenchUser, Transactions, reaped, users_file
 from bench.stack import Stack, pause, peak_rss_mib, resume
 from devtools.processes import settings_env
+from service.broker.connection import broker_connection, ensure_connected
 from service.broker.topology import INGEST, queue
 
 
@@ -94,8 +94,8 @@ def raw_rate(stack: Stack, users: Sequence[BenchUser], rows: int, processes: int
 
 
 def purge_ingest(stack: Stack) -> None:
-    with Connection(stack.settings.amqp_url) as connection:
-        queue(INGEST)(connection.default_channel).purge()
+    with broker_connection(stack.settings.amqp_url) as connection:
+        queue(INGEST)(ensure_connected(connection).default_channel).purge()
 
 
 def ingest_depth(stack: Stack) -> int:

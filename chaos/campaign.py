@@ -76,7 +76,7 @@ def run(plan: schedule.Plan, seed: int, say: Callable[[str], None],
         return time.monotonic() - began
 
     rng = random.Random(seed)
-    with chaos_stack(plan.hold_seconds, say) as stack:
+    with chaos_stack(plan.hold_seconds, say, cluster=plan.cluster) as stack:
         app = App(stack.url("api"), stack.url("bank-sim"), PARTNER)
         users, ownership, cards = _people(app, plan, say)
         ledger, stop = SentLedger(), threading.Event()

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chaos import schedule
-from chaos.nodes import NodeError, children, stopped, wait_gone
 from chaos.ownership import Ownership, Relink
 from chaos.stack import PARTNER, WORKERS, Stack
 from chaos.users import App, User
+from devtools.nodes import NodeError, children, stopped, wait_gone
+from service.broker.management import Management
 from service.broker.publisher import ConfirmingPublisher
 from service.broker.topology import INGEST
 
@@ -100,30 +101,43 @@ class Faults:
         return f"consumer pid {victim.process.pid} SIGKILLed; pid {replacement.process.pid} started and ready"
 
     def _restart_rabbitmq(self) -> str:
-        node = self.stack.rabbitmq
+        """A graceful restart of a RabbitMQ node (on a cluster, a random one, once every quorum
+        queue keeps a majority without it, as an operator's rolling restart waits)."""
+        nodes = self.stack.nodes
+        node = self.rng.choice(nodes.rabbitmq)
         old, began = node.pid, time.monotonic()
+        if self.stack.cluster:
+            node.upgrade("await_online_quorum_plus_one", "--timeout", "120", timeout=180)
         node.stop()
         node.start()
-        return (f"graceful stop of beam pid {old}; started again as pid {node.pid}, "
+        nodes.wait_rabbit_member(node)
+        return (f"graceful stop of {node.name} (beam pid {old}); started again as pid {node.pid}, "
                 f"ready in {time.monotonic() - began:.0f} s")
 
     def _kill_rabbitmq(self) -> str:
-        node = self.stack.rabbitmq
+        """kill -9 of a RabbitMQ node: on a cluster, the one leading tally.ingest."""
+        nodes = self.stack.nodes
+        leader = Management(self.stack.settings).leader(INGEST) if self.stack.cluster else None
+        node = nodes.rabbit(leader) if leader else nodes.rabbitmq[0]
         began = time.monotonic()
         old = node.kill()
         node.start()
-        return f"beam pid {old} SIGKILLed; started again as pid {node.pid}, ready in {time.monotonic() - began:.0f} s"
+        nodes.wait_rabbit_member(node)
+        return (f"{node.name}{' (leader of ' + INGEST + ')' if leader else ''} beam pid {old} SIGKILLed; started "
+                f"again as pid {node.pid}, ready in {time.monotonic() - began:.0f} s")
 
     def _kill_cassandra(self) -> str:
-        node = self.stack.cassandra
+        nodes = self.stack.nodes
+        node = self.rng.choice(nodes.cassandra)
         began = time.monotonic()
         old = node.kill()
         node.start()
-        return (f"JVM pid {old} SIGKILLed; started again as pid {node.pid}, "
-                f"CQL answering in {time.monotonic() - began:.0f} s")
+        nodes.wait_joined(node)
+        return (f"{node.address} JVM pid {old} SIGKILLed; started again as pid {node.pid}, "
+                f"UN in the ring {time.monotonic() - began:.0f} s after")
 
     def _pause_cassandra(self, seconds: float) -> str:
-        node = self.stack.cassandra
+        node = self.rng.choice(self.stack.nodes.cassandra)
         node.signal(signal.SIGSTOP)
         try:
             deadline = time.monotonic() + 5
@@ -136,8 +150,8 @@ class Faults:
             node.signal(signal.SIGCONT)
         began = time.monotonic()
         node.start()  # the node runs: this waits until CQL answers again
-        return (f"JVM pid {node.pid} SIGSTOPped for {seconds:.0f} s (consumers hold {self.plan.hold_seconds} s, "
-                f"broker consumer_timeout {self.consumer_timeout:.0f} s); CQL answering "
+        return (f"{node.address} JVM pid {node.pid} SIGSTOPped for {seconds:.0f} s (consumers hold "
+                f"{self.plan.hold_seconds} s, broker consumer_timeout {self.consumer_timeout:.0f} s); CQL answering "
                 f"{time.monotonic() - began:.0f} s after SIGCONT")
 
     def _relink(self) -> str:

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cassandra.query import SimpleStatement
-from kombu import Connection
 
 from cassandra import ConsistencyLevel
 from chaos.check import StoredRow
 from chaos.deadletters import DeadLetter
+from service.broker.connection import broker_connection, ensure_connected
 from service.broker.management import Management
 from service.broker.topology import DEAD, WORK_QUEUES, queue
 from service.settings import Settings
@@ -106,8 +106,8 @@ def read_dead_letters(settings: Settings) -> list[DeadLetter]:
     """Every message in tally.dead, left in place: each is taken unacked (so none comes twice)
     and the connection is closed without an ack, which requeues them all."""
     letters = []
-    with Connection(settings.amqp_url, connect_timeout=10) as connection:
-        dead = queue(DEAD)(connection.default_channel)
+    with broker_connection(settings.amqp_url, connect_timeout=10) as connection:
+        dead = queue(DEAD)(ensure_connected(connection).default_channel)
         while (message := dead.get(no_ack=False)) is not None:
             body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
             letters.append(DeadLetter.of(str(message.properties.get("message_id", "")), dict(message.headers or {}),

@@ -16,7 +16,8 @@ FAILING = "  <-- FAIL"
 def table(outcome: Outcome) -> str:
     c, r, d = outcome.counts, outcome.result, outcome.dead
     lines = [
-        f"tally chaos {'--quick ' if outcome.plan.quick else ''}(seed {outcome.seed}): "
+        f"tally chaos {'--quick ' if outcome.plan.quick else ''}{'--cluster ' if outcome.plan.cluster else ''}"
+        f"(seed {outcome.seed}): "
         f"{'PASSED' if outcome.passed else 'FAILED'} in {outcome.duration:.0f} s (t=0 at "
         f"{outcome.started_at:%Y-%m-%dT%H:%M:%S}Z)",
         "",

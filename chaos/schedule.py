@@ -64,13 +64,15 @@ class Plan:
     users: int
     accounts_per_user: int
     hold_seconds: int = HOLD_SECONDS
+    cluster: bool = False  # three Cassandra and three RabbitMQ nodes; a fault hits one of them
 
     @classmethod
-    def of(cls, quick: bool, transactions: int | None = None) -> Plan:
+    def of(cls, quick: bool, transactions: int | None = None, cluster: bool = False) -> Plan:
         count = transactions or (5_000 if quick else 50_000)
         floor = 150.0 if quick else 600.0
         return cls(quick=quick, transactions=count, send_seconds=max(floor, _requests(count) / MAX_RATE),
-                   counts=dict(QUICK_COUNTS if quick else FULL_COUNTS), users=6 if quick else 20, accounts_per_user=2)
+                   counts=dict(QUICK_COUNTS if quick else FULL_COUNTS), users=6 if quick else 20, accounts_per_user=2,
+                   cluster=cluster)
 
     @property
     def rate(self) -> float:

@@ -1,7 +1,9 @@
 """The campaign's own stack: a Cassandra node on 127.0.0.20 and a RabbitMQ node
-`tally-chaos@localhost` (never the shared ones), keyspace and vhost `tally_chaos` made by
-`tally migrate`, the partner bank simulator (its link-code API), an ingest and an api
-gunicorn instance with several workers each, and two consumers.
+`tally-chaos@localhost` (never the shared ones) — with `--cluster`, three of each: Cassandra on
+127.0.0.20-22 and RabbitMQ `tally-chaos-1..3@localhost`, clustered by devtools/cluster.py,
+keyspace RF 3 — keyspace and vhost `tally_chaos` made by `tally migrate`, the partner bank
+simulator (its link-code API), an ingest and an api gunicorn instance with several workers
+each, and two consumers.
 
 Everything it starts it stops, by pid, also on failure or Ctrl-C, and it deletes the nodes'
 data (their logs stay in var/chaos for reading). The merchant-lookup API is off
@@ -20,14 +22,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chaos.nodes import ROOT, CassandraNode, RabbitNode
+from devtools.cluster import LocalCluster, cassandra_nodes, rabbit_nodes
+from devtools.nodes import ROOT, CassandraNode, RabbitNode
 from devtools.processes import BIN, AppProcess, free_port, settings_env, start_consumer, start_gunicorn, start_simulator
 from service.repositories.partners import new_secret
 from service.settings import Settings
 
 FOLDER = ROOT / "var" / "chaos"
 CASSANDRA_ADDRESS = "127.0.0.20"  # 127.0.0.2 and .3 stay free for a local three-node cluster
+CLUSTER_ADDRESSES = ("127.0.0.20", "127.0.0.21", "127.0.0.22")
 RABBITMQ_NODE = "tally-chaos@localhost"
+CLUSTER_NODES = ("tally-chaos-1@localhost", "tally-chaos-2@localhost", "tally-chaos-3@localhost")
 NAME = "tally_chaos"             # keyspace and vhost
 PARTNER = "chaos-bank"
 API_TOKEN = "chaos-bank-token"   # noqa: S105 - the simulated bank's API credential, local only
@@ -38,8 +43,7 @@ WORKERS = 3                      # per gunicorn instance: killing one leaves two
 class Stack:
     settings: Settings
     folder: Path
-    cassandra: CassandraNode
-    rabbitmq: RabbitNode
+    nodes: LocalCluster  # one Cassandra and one RabbitMQ node, or three of each (--cluster)
     secret: str
     processes: dict[str, AppProcess] = field(default_factory=dict)
     consumers: list[AppProcess] = field(default_factory=list)
@@ -48,6 +52,10 @@ class Stack:
     @property
     def log_dir(self) -> Path:
         return self.folder / "logs"
+
+    @property
+    def cluster(self) -> bool:
+        return len(self.nodes.cassandra) > 1
 
     def url(self, name: str) -> str:
         url = self.processes[name].url
@@ -61,31 +69,42 @@ class Stack:
         return consumer
 
 
-def chaos_settings(folder: Path, amqp_port: int, management_port: int, hold_seconds: int) -> Settings:
-    return Settings.from_env().replace(
-        env="test", cassandra_hosts=CASSANDRA_ADDRESS, cassandra_port=9042, keyspace=NAME,
-        amqp_url=f"amqp://guest:guest@127.0.0.1:{amqp_port}/{NAME}",
-        rabbitmq_management_url=f"http://127.0.0.1:{management_port}", log_dir=str(folder / "logs"),
-        merchant_api_url="", bcrypt_cost=4, consumer_hold_seconds=hold_seconds, consumer_nice=10,
-        metrics_port=0)
+def chaos_nodes(folder: Path, cluster: bool) -> LocalCluster:
+    """The campaign's nodes, on free ports: one of each, or a cluster of three of each."""
+    if not cluster:
+        return LocalCluster([CassandraNode(CASSANDRA_ADDRESS, folder / "cassandra", jmx_port=free_port(),
+                                           cluster_name="tally-chaos")],
+                            [RabbitNode(RABBITMQ_NODE, folder / "rabbitmq", amqp_port=free_port(),
+                                        management_port=free_port(), dist_port=free_port())])
+    return LocalCluster(
+        cassandra_nodes(folder, CLUSTER_ADDRESSES, [free_port() for _ in CLUSTER_ADDRESSES], "tally-chaos"),
+        rabbit_nodes(folder, CLUSTER_NODES, [(free_port(), free_port(), free_port()) for _ in CLUSTER_NODES]))
+
+
+def chaos_settings(folder: Path, nodes: LocalCluster, hold_seconds: int) -> Settings:
+    base = Settings.from_env().replace(
+        env="test", cassandra_port=9042, log_dir=str(folder / "logs"), merchant_api_url="", bcrypt_cost=4,
+        consumer_hold_seconds=hold_seconds, consumer_nice=10, metrics_port=0)
+    settings = nodes.settings(base, keyspace=NAME, vhost=NAME)
+    if len(nodes.cassandra) == 1:  # one node: the keyspace as the local single node has it
+        settings = settings.replace(replication_strategy="SimpleStrategy", replication_factor=1)
+    return settings
 
 
 @contextlib.contextmanager
-def chaos_stack(hold_seconds: int, say: Callable[[str], None], consumers: int = 2) -> Iterator[Stack]:
+def chaos_stack(hold_seconds: int, say: Callable[[str], None], consumers: int = 2,
+                cluster: bool = False) -> Iterator[Stack]:
     folder = FOLDER
-    cassandra = CassandraNode(CASSANDRA_ADDRESS, folder / "cassandra", jmx_port=free_port(), cluster_name="tally-chaos")
-    rabbitmq = RabbitNode(RABBITMQ_NODE, folder / "rabbitmq", amqp_port=free_port(), management_port=free_port(),
-                          dist_port=free_port())
-    settings = chaos_settings(folder, rabbitmq.amqp_port, rabbitmq.management_port, hold_seconds)
-    stack = Stack(settings, folder, cassandra, rabbitmq, new_secret())
+    nodes = chaos_nodes(folder, cluster)
+    settings = chaos_settings(folder, nodes, hold_seconds)
+    stack = Stack(settings, folder, nodes, new_secret())
     try:
         _clear_leftovers(stack, say)
-        say(f"installing what is missing, then starting Cassandra on {CASSANDRA_ADDRESS} and RabbitMQ {RABBITMQ_NODE}")
-        cassandra.install()
-        rabbitmq.install()
-        cassandra.start()
-        rabbitmq.start()
-        say(f"Cassandra pid {cassandra.pid}, RabbitMQ pid {rabbitmq.pid}; migrating keyspace and vhost {NAME}")
+        say(f"installing what is missing, then starting Cassandra on {settings.cassandra_hosts} and RabbitMQ "
+            f"{', '.join(n.name for n in nodes.rabbitmq)}")
+        nodes.start(say)
+        say(f"Cassandra pid(s) {[n.pid for n in nodes.cassandra]}, RabbitMQ pid(s) {[n.pid for n in nodes.rabbitmq]}; "
+            f"migrating keyspace and vhost {NAME}")
         _tally(settings, "migrate")
         _start_apps(stack, consumers)
         yield stack
@@ -96,11 +115,11 @@ def chaos_stack(hold_seconds: int, say: Callable[[str], None], consumers: int = 
 def _clear_leftovers(stack: Stack, say: Callable[[str], None]) -> None:
     """A run killed before its clean-up may have left its nodes running: stop them (their pid
     files and node name are this tool's), then start from empty folders."""
-    for node in (stack.cassandra, stack.rabbitmq):
-        with contextlib.suppress(Exception):  # noqa: BLE001 - nothing to stop is the usual case
-            node.stop()
-    for name in ("cassandra", "rabbitmq", "logs"):
-        shutil.rmtree(stack.folder / name, ignore_errors=True)
+    with contextlib.suppress(Exception):  # noqa: BLE001 - nothing to stop is the usual case
+        stack.nodes.stop(lambda _: None)
+    for path in stack.folder.glob("*"):
+        if path.is_dir() and path.name.startswith(("cassandra", "rabbitmq", "logs")):
+            shutil.rmtree(path, ignore_errors=True)
     stack.log_dir.mkdir(parents=True, exist_ok=True)
     say(f"working folder {stack.folder}")
 
@@ -129,12 +148,6 @@ def _tear_down(stack: Stack, say: Callable[[str], None]) -> None:
     for app in (*stack.consumers, *stack.retired, *stack.processes.values()):
         with contextlib.suppress(Exception):  # noqa: BLE001 - keep stopping the others
             app.stop()
-    for node in (stack.cassandra, stack.rabbitmq):
-        try:
-            node.stop()
-        except Exception as exc:  # noqa: BLE001 - a node that will not stop is killed by its pid
-            say(f"{type(node).__name__} did not stop cleanly ({exc}); SIGKILL")
-            with contextlib.suppress(Exception):
-                node.kill()
-        node.remove_data()
+    stack.nodes.stop(say)  # a node that will not stop is killed by its pid
+    stack.nodes.remove_data()
     say(f"stopped every process of the campaign; node data deleted (logs kept in {stack.folder})")

@@ -40,6 +40,7 @@ from typing import Any
 from kombu import Connection, Consumer, Message
 
 from service import metrics
+from service.broker.connection import broker_connection, ensure_connected
 from service.broker.publisher import ConfirmingPublisher, PublishError
 from service.broker.topology import DEAD, queue
 from service.repositories.transactions import WriteFailed
@@ -122,7 +123,7 @@ class BatchWorker:
         self._channels: list[Any] = []
         self._dead_publisher: ConfirmingPublisher | None = None
         self.broker_url = settings.amqp_url  # unit tests use kombu's memory:// transport
-        probe = Connection(settings.amqp_url)
+        probe = broker_connection(settings.amqp_url)
         self._broker_errors = (OSError, *probe.connection_errors, *probe.channel_errors)
 
     # -- what subclasses implement -------------------------------------------------------
@@ -165,8 +166,8 @@ class BatchWorker:
         delay = 1.0
         while not self.should_stop:
             try:
-                with Connection(self.broker_url, heartbeat=30, connect_timeout=10) as conn:
-                    conn.connect()
+                with broker_connection(self.broker_url, heartbeat=30, connect_timeout=10) as conn:
+                    ensure_connected(conn)  # a live node of a cluster
                     delay = 1.0
                     self._serve(conn)
             except self._broker_errors as exc:

@@ -223,8 +223,13 @@ class Runtime:
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def check_cassandra(self) -> tuple[bool, str]:
+        """Whether Tally's keyspace answers at its consistency level: a point read of a
+        replicated table at LOCAL_QUORUM, so a cluster that lost its quorum is not ready (a
+        read of `system.local` is answered by any one live node while every write fails, and
+        consumers paused on it resumed at once, cycling their held batches toward the
+        delivery limit)."""
         try:
-            self.session.execute("SELECT release_version FROM system.local", timeout=2)
+            self.session.execute("SELECT version FROM schema_migrations WHERE version = 0", timeout=2)
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with the reason
             return False, f"cassandra: {type(exc).__name__}: {exc}"[:300]
         return True, "ok"

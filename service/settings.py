@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = (REPO_ROOT / "setup.cfg").is_file()  # a source checkout; else an installed wheel (site-packages)
@@ -69,10 +69,13 @@ class Settings:
     # RabbitMQ
     amqp_url: str = setting(
         "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/tally",
-        "broker URL; its path is the vhost (a non-local host: scripts start no local broker)")
+        "broker URL; its path is the vhost (a non-local host: scripts start no local broker). A cluster: one URL "
+        "per node separated by `;` (same vhost and credentials), e.g. `amqp://u:p@mq-1:5672/tally;amqp://u:p@mq-2:"
+        "5672/tally`; every connection starts at a random node and fails over to the next live one")
     rabbitmq_management_url: str = setting(
         "RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672",
-        "management API (vhosts, policies, queue depths); credentials from AMQP_URL")
+        "management API (vhosts, policies, queue depths); credentials from AMQP_URL. A cluster: one URL per node "
+        "separated by `;`, tried in turn")
     confirm_timeout: float = setting(
         "TALLY_CONFIRM_TIMEOUT", 5.0,
         "seconds a webhook waits for the broker's publisher confirm before answering 503")
@@ -218,14 +221,21 @@ class Settings:
         return [h.strip() for h in self.cassandra_hosts.split(",") if h.strip()]
 
     @property
+    def amqp_urls(self) -> list[str]:
+        """One URL per broker node (AMQP_URL separated by `;`, as kombu reads it)."""
+        return split_urls(self.amqp_url)
+
+    @property
+    def management_urls(self) -> list[str]:
+        return split_urls(self.rabbitmq_management_url)
+
+    @property
     def vhost(self) -> str:
-        path = urlsplit(self.amqp_url).path
-        return unquote(path[1:]) if len(path) > 1 else "/"
+        return _vhost(self.amqp_urls[0])
 
     @property
     def amqp_credentials(self) -> tuple[str, str]:
-        parts = urlsplit(self.amqp_url)
-        return unquote(parts.username or "guest"), unquote(parts.password or "guest")
+        return _credentials(self.amqp_urls[0])
 
     @property
     def keyspace_replication(self) -> dict[str, Any]:
@@ -249,7 +259,13 @@ class Settings:
              f"{self.keyspace!r} is not a valid keyspace name"),
             ("replication_strategy", self.replication_strategy in ("", "SimpleStrategy", "NetworkTopologyStrategy"),
              f"unknown strategy {self.replication_strategy!r}"),
-            ("amqp_url", urlsplit(self.amqp_url).scheme in ("amqp", "amqps"), "must be an amqp:// or amqps:// URL"),
+            ("amqp_url", bool(self.amqp_urls) and all(urlsplit(u).scheme in ("amqp", "amqps") for u in self.amqp_urls),
+             "must be an amqp:// or amqps:// URL, or several separated by `;`"),
+            ("amqp_url", len({(_vhost(u), _credentials(u)) for u in self.amqp_urls}) <= 1,
+             "the URLs of one broker cluster name the same vhost and credentials"),
+            ("rabbitmq_management_url", bool(self.management_urls)
+             and all(urlsplit(u).scheme in ("http", "https") for u in self.management_urls),
+             "must be an http:// or https:// URL, or several separated by `;`"),
             ("bcrypt_cost", 4 <= self.bcrypt_cost <= 16, "must be between 4 and 16"),
             ("consumer_nice", 0 <= self.consumer_nice <= 19, "must be between 0 and 19"),
             ("consumer_prefetch", self.consumer_prefetch >= self.consumer_batch_size,
@@ -273,6 +289,26 @@ class Settings:
         if self.demo_partner_secret == DEMO_PARTNER_SECRET:
             problems.append(("demo_partner_secret", "production refuses the demo partner's published secret"))
         return problems
+
+
+def split_urls(value: str) -> list[str]:
+    """`a;b;c` → the URLs, blanks dropped (AMQP_URL, RABBITMQ_MANAGEMENT_URL)."""
+    return [url.strip() for url in value.split(";") if url.strip()]
+
+
+def with_vhost(amqp_url: str, vhost: str) -> str:
+    """AMQP_URL with every node's URL pointing at `vhost` (tests and tools use their own)."""
+    return ";".join(urlsplit(url)._replace(path="/" + quote(vhost, safe="")).geturl() for url in split_urls(amqp_url))
+
+
+def _vhost(url: str) -> str:
+    path = urlsplit(url).path
+    return unquote(path[1:]) if len(path) > 1 else "/"
+
+
+def _credentials(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return unquote(parts.username or "guest"), unquote(parts.password or "guest")
 
 
 @dataclass(frozen=True)

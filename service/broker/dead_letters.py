@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kombu import Connection
-
+from service.broker.connection import broker_connection, ensure_connected
 from service.broker.publisher import ConfirmingPublisher
 from service.broker.topology import DEAD, WORK_QUEUES, queue
 from service.settings import Settings
@@ -47,8 +46,8 @@ def replay(settings: Settings, reason: str | None = None, dry_run: bool = False,
     publisher = ConfirmingPublisher(settings)
     kept: list[Any] = []
     try:
-        with Connection(settings.amqp_url) as connection:
-            dead = queue(DEAD)(connection.default_channel)
+        with broker_connection(settings.amqp_url) as connection:
+            dead = queue(DEAD)(ensure_connected(connection).default_channel)
             while limit is None or sum(report.replayed.values()) + len(kept) < limit:
                 message = dead.get(no_ack=False)
                 if message is None:

@@ -1,5 +1,9 @@
 """A small client of the RabbitMQ management HTTP API: what AMQP cannot do (vhosts,
-policies) and what it does not tell (unacked counts)."""
+policies) and what it does not tell (unacked counts, queue leaders and members).
+
+On a cluster every node serves the whole API: RABBITMQ_MANAGEMENT_URL may name several
+(`;`), and a call that cannot reach one node is tried on the next; the node that answered is
+asked first next time."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ class ManagementError(RuntimeError):
 
 class Management:
     def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
-        self.base = settings.rabbitmq_management_url.rstrip("/") + "/api"
+        self.bases = [url.rstrip("/") + "/api" for url in settings.management_urls]
         self.vhost = settings.vhost
         self.user = settings.amqp_credentials[0]
         self.http = requests.Session()
@@ -25,14 +29,31 @@ class Management:
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> Any:
-        url = f"{self.base}/{path}"
-        try:
-            response = self.http.request(method, url, json=json, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ManagementError(f"RabbitMQ management API at {self.base}: {exc}") from exc
+        response = self._request(method, path, json)
+        url = response.request.url
         if response.status_code not in ok:
             raise ManagementError(f"{method} {url}: {response.status_code} {response.text[:200]}")
         return response.json() if response.content and response.status_code == 200 else None
+
+    def _request(self, method: str, path: str, json: Any) -> requests.Response:
+        """The first node that answers (a 5xx of a node going down counts as no answer while
+        another node is left); ManagementError when none does."""
+        errors = []
+        bases = list(self.bases)
+        for base in bases:
+            try:
+                response = self.http.request(method, f"{base}/{path}", json=json, timeout=self.timeout)
+            except requests.RequestException as exc:
+                errors.append(f"{base}: {exc}")
+                continue
+            if response.status_code >= 500 and base != bases[-1]:
+                errors.append(f"{base}: {response.status_code}")
+                continue
+            if base != self.bases[0]:
+                self.bases.remove(base)
+                self.bases.insert(0, base)
+            return response
+        raise ManagementError(f"RabbitMQ management API not answering: {'; '.join(errors)}")
 
     @property
     def _v(self) -> str:
@@ -59,3 +80,8 @@ class Management:
 
     def queues(self) -> list[dict[str, Any]]:
         return self._call("GET", f"queues/{self._v}") or []
+
+    def leader(self, name: str) -> str | None:
+        """The node leading quorum queue `name` (e.g. rabbit@mq-1); None while it has none."""
+        leader = self.queue(name).get("leader")
+        return str(leader) if leader else None

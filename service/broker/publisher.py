@@ -10,7 +10,8 @@ Connections are opened lazily, in the process that uses them (after gunicorn for
 An idle pooled connection goes stale when the broker restarts (or a cluster node it was on
 goes away): its next publish fails although the broker answers again. So a publish that
 fails on a reused connection is tried again on a fresh one within the same confirm deadline,
-after dropping the other idle connections (stale too, most likely). Resending is safe: the
+after dropping the other idle connections (stale too, most likely). A fresh connection fails
+over to a live node of a cluster (service/broker/connection.py). Resending is safe: the
 first attempt was refused or never confirmed, and consumers deduplicate by transaction id.
 """
 
@@ -24,8 +25,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from kombu import Connection, Producer
+from kombu import Producer
 
+from service.broker.connection import broker_connection, ensure_connected
 from service.broker.topology import EXCHANGE
 from service.settings import Settings
 
@@ -50,7 +52,7 @@ class ConfirmingPublisher:
         self._returned: set[str] = set()
         # heartbeat=0: nothing services heartbeats between requests on a web publisher;
         # py-amqp's TCP keepalive settings detect dead peers instead.
-        self.connection = Connection(
+        self.connection = broker_connection(
             settings.amqp_url, heartbeat=0, connect_timeout=min(3.0, settings.confirm_timeout),
             transport_options={"confirm_publish": True, "max_retries": 0})
         self.producer: Producer | None = None
@@ -63,7 +65,7 @@ class ConfirmingPublisher:
                 headers: Mapping[str, Any], timeout: float | None = None) -> None:
         timeout = timeout or self.settings.confirm_timeout
         if self.producer is None:
-            self.connection.ensure_connection(max_retries=1, timeout=timeout)
+            ensure_connected(self.connection, timeout=timeout)
             self.producer = Producer(self.connection.channel(), exchange=EXCHANGE,
                                      auto_declare=False, on_return=self._on_return)
         self._returned.discard(message_id)

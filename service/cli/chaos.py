@@ -14,14 +14,17 @@ EXAMPLES = """examples:
   tally chaos --quick                      # 5,000 transactions, every fault once (CI; about 4 minutes)
   tally chaos --json var/chaos/full.json   # 50,000 transactions, several faults of each kind
   tally chaos --quick --seed 7 --inspect   # the same schedule again; keep the stack up to look around
+  tally chaos --cluster --json var/chaos/cluster.json   # on three Cassandra and three RabbitMQ nodes
 """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "chaos", help="fault campaign on an own stack; checks every transaction sent",
-        description="Starts its own Cassandra node (127.0.0.20) and RabbitMQ node (tally-chaos@localhost), "
-                    "keyspace and vhost tally_chaos, ingest and api instances and two consumers; a simulated "
+        description="Starts its own Cassandra node (127.0.0.20) and RabbitMQ node (tally-chaos@localhost) — with "
+                    "--cluster three of each (127.0.0.20-22, tally-chaos-1..3@localhost, keyspace RF 3), where a "
+                    "fault kills, pauses or restarts one node — keyspace and vhost tally_chaos, ingest and api "
+                    "instances and two consumers; a simulated "
                     "bank sends N transactions (and later versions of some) while worker, consumer, broker "
                     "and database faults are applied and accounts change hands; after the drain every "
                     "transaction is checked in both tables and through the user API, and tally.dead is read. "
@@ -31,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--transactions", type=int, metavar="N",
                         help="new transactions (default 50,000; --quick 5,000)")
     parser.add_argument("--quick", action="store_true", help="5,000 transactions, every fault once")
+    parser.add_argument("--cluster", action="store_true",
+                        help="on three Cassandra and three RabbitMQ nodes; the node faults hit one node each (a "
+                             "RabbitMQ kill: the leader of tally.ingest)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every figure, sample and fault as JSON")
     parser.add_argument("--seed", type=int, help="makes the transactions and the fault schedule repeatable")
     parser.add_argument("--inspect", action="store_true",
@@ -67,17 +73,18 @@ def run(args: argparse.Namespace) -> int:
         if args.inspect:
             _hold_for_inspection(stack)
 
-    outcome = campaign.run(Plan.of(args.quick, args.transactions), seed, say, show)
+    outcome = campaign.run(Plan.of(args.quick, args.transactions, cluster=args.cluster), seed, say, show)
     say("done")
     return 0 if outcome.passed else 1
 
 
 def _hold_for_inspection(stack: Any) -> None:
     s = stack.settings
+    rabbit = stack.nodes.rabbitmq[0].name
     print(f"--inspect: the stack runs until Ctrl-C. Cassandra {s.cassandra_hosts} keyspace {s.keyspace} "
-          f"(.venv/bin/cqlsh {s.cassandra_hosts} -k {s.keyspace}); RabbitMQ node {stack.rabbitmq.name} "
-          f"(rabbitmqctl -n {stack.rabbitmq.name} list_queues -p {s.vhost}); management {s.rabbitmq_management_url}; "
-          f"api {stack.url('api')}", flush=True)
+          f"(.venv/bin/cqlsh {s.contact_points[0]} -k {s.keyspace}); RabbitMQ {rabbit} "
+          f"(rabbitmqctl -n {rabbit} list_queues -p {s.vhost} name leader members); management "
+          f"{s.management_urls[0]}; api {stack.url('api')}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

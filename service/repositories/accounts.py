@@ -54,7 +54,9 @@ class AccountRepository:
         self._of_user = session.prepare(
             "SELECT partner_id, account_number, card_ids, linked_at FROM accounts_by_user WHERE user_id = ?")
         self._erase = session.prepare("DELETE FROM accounts_by_user USING TIMESTAMP ? WHERE user_id = ?")
-        for statement in (self._owner, self._owner_serial, self._of_user, self._erase):
+        # Reads and blind upserts/deletes: safe to retry on another node (the LWTs are not).
+        for statement in (self._owner, self._owner_serial, self._of_user, self._add_to_user,
+                          self._remove_from_user, self._erase):
             statement.is_idempotent = True
 
     def owner(self, partner_id: str, account_number: str, serial: bool = False) -> uuid.UUID | None:

@@ -29,6 +29,8 @@ class CheckpointRepository:
         self._delete = session.prepare(
             "DELETE FROM backfill_checkpoints WHERE partner_id = ? AND account_number = ? AND from_day = ? "
             "AND to_day = ?")
+        for statement in (self._get, self._put, self._delete):
+            statement.is_idempotent = True
 
     def get(self, partner_id: str, account: str, first: date, last: date) -> Checkpoint:
         row = self.session.execute(self._get, (partner_id, account, first, last)).one()

@@ -55,6 +55,10 @@ class PartnerRepository:
         self._set_enabled = session.prepare("UPDATE partners SET enabled = ? WHERE partner_id = ?")
         self._update_api = session.prepare(
             "UPDATE partners SET api_base_url = ?, api_token = ? WHERE partner_id = ?")
+        # Everything but the LWT insert is a read or a blind write: safe to retry on another node.
+        for statement in (self._get, self._secrets, self._newest_secret, self._add_secret, self._drop_secret,
+                          self._set_enabled, self._update_api):
+            statement.is_idempotent = True
 
     def get(self, partner_id: str) -> Partner | None:
         row = self.session.execute(self._get, (partner_id,)).one()

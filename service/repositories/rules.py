@@ -24,7 +24,6 @@ class UserRuleRepository:
         self.session = session
         self._of_user = session.prepare(
             "SELECT merchant_key, category, created_at, updated_at FROM user_rules WHERE user_id = ?")
-        self._of_user.is_idempotent = True
         self._get = session.prepare(
             "SELECT merchant_key, category, created_at, updated_at FROM user_rules "
             "WHERE user_id = ? AND merchant_key = ?")
@@ -34,6 +33,8 @@ class UserRuleRepository:
             "UPDATE user_rules SET created_at = ? WHERE user_id = ? AND merchant_key = ?")
         self._delete = session.prepare("DELETE FROM user_rules WHERE user_id = ? AND merchant_key = ?")
         self._erase = session.prepare("DELETE FROM user_rules USING TIMESTAMP ? WHERE user_id = ?")
+        for statement in (self._of_user, self._get, self._put, self._created, self._delete, self._erase):
+            statement.is_idempotent = True
 
     def of_user(self, user_id: uuid.UUID) -> list[UserRule]:
         return [UserRule(r.merchant_key, r.category, r.created_at, r.updated_at)

@@ -43,7 +43,9 @@ class UserRepository:
         self._erase_activity = session.prepare("DELETE FROM user_activity USING TIMESTAMP ? WHERE user_id = ?")
         # users_by_email is only ever written with LWTs; so is its release, and only by its owner.
         self._release = session.prepare("DELETE FROM users_by_email WHERE email = ? IF user_id = ?")
-        for statement in (self._by_email, self._get, self._activity, self._erase_user, self._erase_activity):
+        # Blind upserts and reads: safe to retry on another node (the LWT claim and release are not).
+        for statement in (self._insert, self._by_email, self._get, self._activity, self._login,
+                          self._erase_user, self._erase_activity):
             statement.is_idempotent = True
 
     def create(self, email: str, name: str, password_hash: str, time_zone: str) -> User | None:

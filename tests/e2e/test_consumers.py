@@ -9,10 +9,9 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kombu import Connection
-
 from service.bootstrap import Runtime
 from service.broker import topology
+from service.broker.connection import broker_connection, ensure_connected
 from service.broker.publisher import PublisherPool
 from service.settings import Settings
 from tests.support import webhooks
@@ -136,8 +135,8 @@ def test_disabled_partner_dead_letters_then_replay_stores(
 
 def _peek_dead(settings: Settings) -> dict | None:  # type: ignore[type-arg]
     """Headers of the first message in tally.dead, left in place."""
-    with Connection(settings.amqp_url) as connection:
-        message = topology.queue(topology.DEAD)(connection.default_channel).get(no_ack=False)
+    with broker_connection(settings.amqp_url) as connection:
+        message = topology.queue(topology.DEAD)(ensure_connected(connection).default_channel).get(no_ack=False)
         if message is None:
             return None
         headers = dict(message.headers)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -243,6 +244,76 @@ def test_cluster_settings_are_settings_tally_knows_and_production_grade() -> Non
         refs = {(ref.get("configMapRef") or ref.get("secretRef"))["name"]
                 for ref in _container(deployment)["envFrom"]}
         assert refs == {"tally-settings", "tally-secrets"}
+
+
+def _statefulset_env(name: str) -> dict[str, str]:
+    return {item["name"]: item.get("value", "") for item in _container(_resources()[("StatefulSet", name)])["env"]}
+
+
+@pytest.mark.parametrize("name", ["cassandra", "rabbitmq"])
+def test_data_stores_are_three_nodes_that_lose_one_at_a_time_and_run_unprivileged(name: str) -> None:
+    resources = _resources()
+    stateful = resources[("StatefulSet", name)]
+    pod = stateful["spec"]["template"]["spec"]
+    container = _container(stateful)
+    service = resources[("Service", stateful["spec"]["serviceName"])]
+
+    assert stateful["spec"]["replicas"] == 3
+    assert resources[("PodDisruptionBudget", name)]["spec"]["maxUnavailable"] == 1
+    assert service["spec"]["clusterIP"] == "None" and service["spec"]["publishNotReadyAddresses"] is True
+    assert service["spec"]["selector"].items() <= pod_labels(stateful).items()
+    anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    assert anti["topologyKey"] == "kubernetes.io/hostname"  # two replicas never share a machine
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] > 0
+    for each in [container, *pod.get("initContainers", [])]:
+        assert each["securityContext"]["allowPrivilegeEscalation"] is False
+        assert each["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        assert set(each["resources"]["limits"]) == {"cpu", "memory"}
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert probe in container
+    assert stateful["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+
+
+def pod_labels(workload: dict[str, Any]) -> dict[str, str]:
+    return dict(workload["spec"]["template"]["metadata"]["labels"])
+
+
+def _pod_names(name: str) -> list[str]:
+    """The DNS name of every pod of StatefulSet `name` (through its headless Service)."""
+    stateful = _resources()[("StatefulSet", name)]
+    service = stateful["spec"]["serviceName"]
+    return [f"{name}-{i}.{service}.tally.svc.cluster.local" for i in range(stateful["spec"]["replicas"])]
+
+
+def test_tally_is_wired_to_every_node_of_the_data_stores() -> None:
+    filled = {k: v.replace("CHANGE_ME", STRONG_SECRET) for k, v in _cluster_settings().items()}
+    settings = Settings.from_env(filled)
+    cassandra = _statefulset_env("cassandra")
+    rabbit_conf = _resources()[("ConfigMap", "rabbitmq-config")]["data"]["rabbitmq.conf"]
+
+    assert settings.contact_points == _pod_names("cassandra")
+    assert cassandra["CASSANDRA_SEEDS"] == _pod_names("cassandra")[0]
+    assert settings.cassandra_local_dc == cassandra["CASSANDRA_DC"]
+    assert settings.replication_factor <= _resources()[("StatefulSet", "cassandra")]["spec"]["replicas"]
+    assert [urlsplit(u).hostname for u in settings.amqp_urls] == _pod_names("rabbitmq")
+    assert [urlsplit(u).hostname for u in settings.management_urls] == _pod_names("rabbitmq")
+    assert settings.amqp_credentials[0] == _resources()[("Secret", "rabbitmq-secrets")]["stringData"]["username"]
+    nodes = re.findall(r"^cluster_formation\.classic_config\.nodes\.\d+ = rabbit@(\S+)$", rabbit_conf, re.MULTILINE)
+    assert nodes == _pod_names("rabbitmq")
+    assert _statefulset_env("rabbitmq")["RABBITMQ_NODENAME"] == \
+        "rabbit@$(POD_NAME).rabbitmq-nodes.tally.svc.cluster.local"
+
+
+def test_only_tallys_pods_and_the_stores_own_nodes_reach_the_data_stores() -> None:
+    resources = _resources()
+    tally_pods = {name for (kind, name) in resources if kind in ("Deployment", "Job")}
+    for store, client_ports in (("cassandra", {9042}), ("rabbitmq", {5672, 15672})):
+        policy = resources[("NetworkPolicy", store)]["spec"]
+        assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": store}
+        clients, peers = policy["ingress"]
+        assert set(clients["from"][0]["podSelector"]["matchExpressions"][0]["values"]) == tally_pods
+        assert {p["port"] for p in clients["ports"]} == client_ports
+        assert peers["from"][0]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": store}
 
 
 # --- systemd ---------------------------------------------------------------------------------

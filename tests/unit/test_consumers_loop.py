@@ -16,7 +16,7 @@ from kombu import Connection, Message
 from kombu.transport import memory
 
 from consumers.worker import BatchWorker, DeadLetter, Held, QueueSpec, Undecodable
-from service.broker.topology import EXCHANGE, queue
+from service.broker.topology import EXCHANGE, declaration, queue
 from service.settings import Settings
 
 QUEUE = "tally.ingest"
@@ -60,7 +60,7 @@ class MemoryWorker(BatchWorker):
         with Connection(self.broker_url) as conn:
             producer = conn.Producer(exchange=EXCHANGE)
             for body in bodies:
-                producer.publish(body, routing_key=QUEUE, declare=[queue(QUEUE)], serializer=None,
+                producer.publish(body, routing_key=QUEUE, declare=[declaration(QUEUE)], serializer=None,
                                  content_type="text/plain")
 
     def waiting(self) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import DEMO_PARTNER_SECRET, FIELDS, Settings, SettingsError, markdown_table
+from service.settings import DEMO_PARTNER_SECRET, FIELDS, Settings, SettingsError, markdown_table, with_vhost
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,3 +82,26 @@ def test_every_setting_is_declared_once_with_its_variable_and_type() -> None:
     assert [f.name for f in declared] == list(FIELDS)
     assert len({field.env for field in FIELDS.values()}) == len(FIELDS)  # one variable each
     assert all(isinstance(field.default, field.kind) for field in FIELDS.values())
+
+
+def test_a_broker_cluster_is_one_url_per_node() -> None:
+    nodes = "amqp://u:p@mq-1:5672/tally; amqp://u:p@mq-2:5672/tally;amqp://u:p@mq-3:5672/tally;"
+    settings = Settings.from_env({"AMQP_URL": nodes, "RABBITMQ_MANAGEMENT_URL": "http://mq-1:15672;http://mq-2:15672"})
+
+    assert settings.amqp_urls == [f"amqp://u:p@mq-{i}:5672/tally" for i in (1, 2, 3)]
+    assert settings.vhost == "tally" and settings.amqp_credentials == ("u", "p")
+    assert settings.management_urls == ["http://mq-1:15672", "http://mq-2:15672"]
+    with pytest.raises(SettingsError, match="AMQP_URL: the URLs of one broker cluster name the same vhost"):
+        Settings.from_env({"AMQP_URL": "amqp://u:p@mq-1/a;amqp://u:p@mq-2/b"})
+    with pytest.raises(SettingsError, match="AMQP_URL: .*same vhost and credentials"):
+        Settings.from_env({"AMQP_URL": "amqp://u:p@mq-1/a;amqp://u:other@mq-2/a"})
+    with pytest.raises(SettingsError, match="AMQP_URL: must be an amqp"):
+        Settings.from_env({"AMQP_URL": "amqp://u:p@mq-1/a;http://mq-2/a"})
+    with pytest.raises(SettingsError, match="RABBITMQ_MANAGEMENT_URL"):
+        Settings.from_env({"RABBITMQ_MANAGEMENT_URL": "mq-1:15672"})
+
+
+def test_a_tool_points_every_node_at_its_own_vhost() -> None:
+    assert with_vhost("amqp://u:p@mq-1:5672/tally;amqp://u:p@mq-2:5672/", "t/1") == \
+        "amqp://u:p@mq-1:5672/t%2F1;amqp://u:p@mq-2:5672/t%2F1"
+    assert Settings.from_env({"AMQP_URL": with_vhost("amqp://h/x;amqp://g/x", "t/1")}).vhost == "t/1"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chaos.nodes import CassandraNode, NodeError, process_gone, start_ticks, stopped, wait_gone
+from devtools.nodes import CassandraNode, NodeError, process_gone, start_ticks, stopped, wait_gone
 
 
 def test_a_node_object_signals_its_own_process_and_refuses_once_it_is_gone(tmp_path: Path) -> None:

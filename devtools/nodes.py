@@ -2,9 +2,9 @@
 scripts (scripts/cassandra, scripts/rabbitmq with a node folder, address and ports in the
 environment), and signalled by the pid those scripts report once the node is ready.
 
-The same blocks start a cluster: three CassandraNodes on 127.0.0.1-3 with one seed and
-evenly spaced tokens, three RabbitNodes with their own names and ports joined with
-`rabbitmqctl join_cluster`.
+`tally chaos` starts one of each; devtools.cluster starts three of each as a cluster
+(CassandraNodes with one seed, evenly spaced tokens and a rack each; RabbitNodes joined with
+`scripts/rabbitmq join`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ def _script_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _run(script: str, command: str, env: dict[str, str], timeout: float) -> str:
-    done = subprocess.run([str(ROOT / "scripts" / script), command], env=env, capture_output=True, text=True,
+def _run(script: str, args: tuple[str, ...], env: dict[str, str], timeout: float) -> str:
+    done = subprocess.run([str(ROOT / "scripts" / script), *args], env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
     if done.returncode != 0:
-        raise NodeError(f"scripts/{script} {command} failed ({done.returncode}): {done.stderr.strip()[-800:]}")
+        raise NodeError(f"scripts/{script} {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()[-800:]}")
     return done.stdout.strip()
 
 
@@ -93,8 +93,8 @@ class ScriptedNode:
     def env(self) -> dict[str, str]:
         raise NotImplementedError
 
-    def run_script(self, command: str, timeout: float) -> str:
-        return _run(self.script, command, self.env(), timeout)
+    def run_script(self, *args: str, timeout: float) -> str:
+        return _run(self.script, args, self.env(), timeout)
 
     def install(self) -> None:
         self.run_script("install", timeout=1800)
@@ -143,13 +143,26 @@ class CassandraNode(ScriptedNode):
     cluster_name: str = "tally-local"
     seeds: str = ""           # default: the node itself
     initial_token: str = "0"  # noqa: S105 - a ring position, not a credential
+    rack: str = ""            # a cluster's node: its rack (GossipingPropertyFileSnitch); alone: SimpleSnitch
+    hinted_handoff: bool = False  # a cluster's node keeps hints for a replica that is down
+    ring_delay_ms: int | None = None  # a joining node's wait for the ring (None: Cassandra's 30 s)
     pid: int | None = None    # the JVM this object started, once ready
 
     def env(self) -> dict[str, str]:
-        return _script_env({"CASSANDRA_NODE_DIR": str(self.folder), "CASSANDRA_ADDRESS": self.address,
-                            "CASSANDRA_JMX_PORT": str(self.jmx_port), "CASSANDRA_HEAP": self.heap,
-                            "CASSANDRA_CLUSTER_NAME": self.cluster_name, "CASSANDRA_SEEDS": self.seeds or self.address,
-                            "CASSANDRA_INITIAL_TOKEN": self.initial_token})
+        extra = {"CASSANDRA_NODE_DIR": str(self.folder), "CASSANDRA_ADDRESS": self.address,
+                 "CASSANDRA_JMX_PORT": str(self.jmx_port), "CASSANDRA_HEAP": self.heap,
+                 "CASSANDRA_CLUSTER_NAME": self.cluster_name, "CASSANDRA_SEEDS": self.seeds or self.address,
+                 "CASSANDRA_INITIAL_TOKEN": self.initial_token,
+                 "CASSANDRA_HINTED_HANDOFF": "true" if self.hinted_handoff else "false"}
+        if self.rack:
+            extra["CASSANDRA_RACK"] = self.rack
+        if self.ring_delay_ms is not None:
+            extra["CASSANDRA_RING_DELAY_MS"] = str(self.ring_delay_ms)
+        return _script_env(extra)
+
+    def nodetool(self, *args: str, timeout: float = 600) -> str:
+        """Cassandra's nodetool against this node (its JMX port), e.g. `nodetool("status")`."""
+        return self.run_script("nodetool", *args, timeout=timeout)
 
     def stop(self) -> None:
         with contextlib.suppress(NodeError):
@@ -187,6 +200,26 @@ class RabbitNode(ScriptedNode):
         self.run_script("stop", timeout=180)
         if self.pid is not None:
             wait_gone(self.pid, timeout=60)
+
+    def join(self, seed: str) -> None:
+        """This running node joins the cluster of node `seed` (a no-op once it is a member);
+        returns once `rabbitmqctl cluster_status` lists both running."""
+        self.run_script("join", seed, timeout=300)
+
+    def ctl(self, *args: str, timeout: float = 120) -> str:
+        """rabbitmqctl against this node."""
+        return self._tool("rabbitmqctl", args, timeout)
+
+    def upgrade(self, *args: str, timeout: float = 120) -> str:
+        """rabbitmq-upgrade against this node (e.g. await_online_quorum_plus_one)."""
+        return self._tool("rabbitmq-upgrade", args, timeout)
+
+    def _tool(self, tool: str, args: tuple[str, ...], timeout: float) -> str:
+        done = subprocess.run([tool, "-q", "-n", self.name, *args], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise NodeError(f"{tool} -n {self.name} {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+        return done.stdout
 
     def helpers(self, pid: int) -> list[int]:
         """The VM's own children (erl_child_setup and its port programs), so none keeps a port;
