@@ -59,3 +59,7 @@ class Management:
 
     def queues(self) -> list[dict[str, Any]]:
         return self._call("GET", f"queues/{self._v}") or []
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """The broker's nodes: name, os_pid, memory…"""
+        return self._call("GET", "nodes") or []
