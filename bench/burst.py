@@ -30,6 +30,7 @@ from bench.rounds import Pair, Round
 from bench.scenarios import Result, failures, outcome_json
 from bench.stack import Stack, pause, resume
 from bench.traffic import Generators, Load, WebhookSpec
+from devtools.procfs import descendants
 
 BURST_RATE = 50  # webhooks/s, 100 transactions each (issue 8)
 API_CPU = 1      # the pinned layout's core for the api instance; everything else of ours on the other
@@ -48,17 +49,19 @@ class Burst:
     placements: dict[str, str] = field(default_factory=dict)
 
     def place(self, layout: str) -> frozenset[int]:
-        """Applies a layout to our processes; returns the CPUs the generators may use."""
+        """Applies a layout to our processes; returns the CPUs the generators may use. The
+        harness is pinned alone (every process of ours is its child), then each process tree."""
         processes = {name: app.process.pid for name, app in self.stack.processes.items()}
         everything = host.all_cpus()
-        if layout == "shared" or len(everything) < 2:
-            host.pin([os.getpid(), *processes.values()], everything)
-            return frozenset(everything)
-        rest = everything - {API_CPU}
-        host.pin([processes["api"]], {API_CPU})
-        host.pin([os.getpid(), *(pid for name, pid in processes.items() if name != "api")], rest)
-        self.placements[layout] = (f"api instance on CPU {API_CPU}; ingest, consumers, simulators, load "
-                                   f"generators and the harness on CPU {', '.join(map(str, sorted(rest)))}; "
+        pinned = layout == "pinned" and len(everything) > 1
+        rest = everything - {API_CPU} if pinned else everything
+        host.pin([os.getpid()], rest, children=False)
+        host.pin([pid for name, pid in processes.items() if name != "api"], rest)
+        host.pin([processes["api"]], {API_CPU} if pinned else everything)
+        where = {name: "/".join(sorted({host.affinity(p) for p in descendants(pid)}))
+                 for name, pid in processes.items()}
+        self.placements[layout] = (", ".join(f"{name} on CPU {cpus}" for name, cpus in where.items())
+                                   + f", harness and load generators on CPU {host.affinity(os.getpid())}; "
                                    "Cassandra and RabbitMQ (shared) unpinned")
         return frozenset(rest)
 
@@ -109,9 +112,8 @@ def burst(run: Burst, pairs: int, *, drain: bool) -> list[Result]:
         purge_ingest(run.stack)
     drained = _drain(run.stack)
     return [_burst_result(run, measured["shared"], backlog, drained if drain else None),
-            _login_result(run, "login-under-burst", measured["shared"], 2.0, "all our processes on both cores"),
-            _login_result(run, "login-under-burst-pinned", measured["pinned"], 1.5,
-                          run.placements.get("pinned", "one core only: not pinned")),
+            _login_result(run, "login-under-burst", measured["shared"], 2.0, run.placements["shared"]),
+            _login_result(run, "login-under-burst-pinned", measured["pinned"], 1.5, run.placements["pinned"]),
             _memory_result(memory.peaks)]
 
 

@@ -65,13 +65,13 @@ def usage(before: Reading, after: Reading, accepted: int) -> dict[str, float]:
     return out
 
 
-def pin(pids: Iterable[int], cpus: set[int]) -> int:
-    """Lets every thread of these processes and of their descendants run only on `cpus` (what
-    `taskset -a -p` does); threads and processes they start later inherit it. Returns how many
-    threads were pinned."""
+def pin(pids: Iterable[int], cpus: set[int], *, children: bool = True) -> int:
+    """Lets every thread of these processes, and of their descendants unless `children` is
+    False, run only on `cpus` (what `taskset -a -p` does); threads and processes they start
+    later inherit it. Returns how many threads were pinned."""
     count = 0
     for pid in pids:
-        for process in descendants(pid):
+        for process in descendants(pid) if children else [pid]:
             for tid in threads(process):
                 try:
                     os.sched_setaffinity(tid, cpus)
@@ -83,6 +83,17 @@ def pin(pids: Iterable[int], cpus: set[int]) -> int:
 
 def all_cpus() -> set[int]:
     return set(range(os.cpu_count() or 1))
+
+
+def affinity(pid: int) -> str:
+    """Where a process may run, as the kernel says ("0-1", "1"), or "gone"."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "gone"
 
 
 CPU_PROBE = """
