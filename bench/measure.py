@@ -1,5 +1,5 @@
 """Measurements shared by the scenarios: consumer write rate, the raw-driver baseline,
-queue draining, peak memory."""
+the ingest queue and the broker's processes, peak memory."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.data import BenchUser, Transactions, reaped, users_file
-from bench.stack import Stack, pause, peak_rss_mib, resume
+from bench.host import peak_rss_mib
+from bench.stack import Stack, pause, resume
 from devtools.processes import settings_env
+from devtools.procfs import stat_fields
 from service.broker.connection import broker_connection, ensure_connected
+from service.broker.management import Management
 from service.broker.topology import INGEST, queue
 
 
@@ -59,7 +62,7 @@ def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int) -> None:
 def consumer_rate(stack: Stack, users: Sequence[BenchUser], rows: int) -> dict[str, float]:
     """Rows/s of the running consumers over a backlog of `rows`: consumers are paused while the
     backlog is queued, then resumed together; the clock runs until the last row is written."""
-    consumers = [app for name, app in stack.processes.items() if name.startswith("consumer-")]
+    consumers = stack.consumers()
     before = rows_written(stack)
     for app in consumers:
         pause(app)
@@ -99,8 +102,21 @@ def purge_ingest(stack: Stack) -> None:
 
 
 def ingest_depth(stack: Stack) -> int:
-    from service.broker.management import Management
     return int(Management(stack.settings).queue(INGEST).get("messages", 0))
+
+
+def broker_pids(stack: Stack) -> list[int]:
+    """The RabbitMQ nodes of the stack's broker that run on this host (none for a remote broker)."""
+    pids = [int(node["os_pid"]) for node in Management(stack.settings).nodes() if node.get("os_pid")]
+    return [pid for pid in pids if stat_fields(pid) and _command(pid).startswith("beam")]
+
+
+def _command(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as comm:
+            return comm.read().strip()
+    except OSError:
+        return ""
 
 
 class MemorySampler:

@@ -65,9 +65,9 @@ def drive(stack: Stack, path: str, seconds: float) -> tuple[list[int], threading
         return stack.pids("ingest"), load
     if path == "read":
         from bench.data import bulk_load
-        from bench.run import _tokens
+        from bench.phases import tokens
         bulk_load(stack.settings, stack.partner_id, users, 20_000, days=30)
-        load = threading.Thread(target=in_process, args=("reads", _tokens(stack, users), stack.url("api")),
+        load = threading.Thread(target=in_process, args=("reads", tokens(stack, users), stack.url("api")),
                                 kwargs={"rate": 20, "seconds": seconds + 4})
         return stack.pids("api"), load
     consumers = stack.start_consumers(2)
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("path", choices=("ingest", "read", "consume"))
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch, bench_stack(Path(scratch), True, print) as stack:
+    with tempfile.TemporaryDirectory() as scratch, bench_stack(Path(scratch), print) as stack:
         pids, load = drive(stack, args.path, args.seconds)
         load.start()
         folded = record(pids, args.seconds, Path(scratch))

@@ -1,196 +1,117 @@
-"""The scenarios of issue 8. Each returns a Result: the figure, its baseline from the same run,
-the target and whether it was met, plus the raw numbers for the JSON report. Load generators
-run in their own processes (bench.traffic.in_process)."""
+"""The scenarios measured on the data sets: write, write-scaling, read-scaling (each in
+alternating pairs of rounds, bench/rounds.py) and freshness. Each returns a Result: the figure,
+the target and whether it was met (by the median of the pairs' ratios), and everything
+measured, round by round, for the JSON report. Ingest is in bench/ingest.py, the burst and the
+logins during it in bench/burst.py."""
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from bench import loadgen
+from bench import loadgen, rounds
 from bench.data import BenchUser
-from bench.measure import MemorySampler, consumer_rate, ingest_depth, purge_ingest, raw_rate
-from bench.stack import THREADS, WORKERS, Stack
-from bench.traffic import WebhookSpec, in_process, in_process_async
-from devtools.processes import free_port, start_gunicorn
+from bench.measure import consumer_rate, raw_rate
+from bench.rounds import Round, Spread
+from bench.stack import Stack
+from bench.traffic import Generators, Load, WebhookSpec
 
-WEBHOOK_CONNECTIONS = 16   # = ingest's 2 workers × 8 threads
-BURST_RATE = 50            # webhooks/s, 100 transactions each (issue 8)
+READ_RATE = 20  # GET /me/transactions per second (issue 8)
 
 
 @dataclass
 class Result:
     scenario: str
     measures: str
-    value: float | None
-    baseline: float | None
-    figure: str           # what the table prints, e.g. "0.83 (412/497 req/s)"
+    value: float | None   # the headline: the median ratio of the pairs, or the figure itself
+    figure: str           # what the table prints, e.g. "0.52 (0.48–0.55); 412/790 req/s"
     target: str
     met: bool | None
     raw: dict[str, Any] = field(default_factory=dict)
+    spread: Spread | None = None  # the ratio over the pairs: median, lowest, highest
 
 
-def ingest(stack: Stack, seconds: float, spec: WebhookSpec) -> Result:
-    """Max accepted webhooks/s (closed loop), against the same app answering 202 after reading
-    the body only; and the generator's own ceiling against a server that answers at once."""
-    tally = in_process("webhooks", spec, stack.url("ingest"), mode="closed", rate=WEBHOOK_CONNECTIONS,
-                       seconds=seconds).outcome
-    purge_ingest(stack)
-    baseline_app = start_gunicorn("ingest", stack.settings, stack.log_dir, workers=WORKERS, threads=THREADS,
-                                  app_path="bench.baseline:ingest()")
-    try:
-        assert baseline_app.url is not None
-        base = in_process("webhooks", spec, baseline_app.url, mode="closed", rate=WEBHOOK_CONNECTIONS,
-                          seconds=seconds).outcome
-    finally:
-        baseline_app.stop()
-    ceiling = _generator_ceiling(spec, seconds)
-    rate, base_rate = tally.ok / tally.elapsed, base.ok / base.elapsed
-    ratio = rate / base_rate
-    return Result("ingest", "accepted webhooks/s (100 transactions each), closed loop, 16 connections", rate,
-                  base_rate, f"{ratio:.2f} ({rate:.0f}/{base_rate:.0f} req/s; generator ceiling {ceiling:.0f})",
-                  "ratio ≥ 0.5", ratio >= 0.5,
-                  {"tally": outcome_json(tally), "baseline_read_body_only": outcome_json(base),
-                   "generator_ceiling_req_per_s": round(ceiling, 1)})
+def write(stack: Stack, users: Sequence[BenchUser], rows: int, pairs: int) -> Result:
+    """Classified rows/s stored by the two consumers over a backlog of `rows`, against the same
+    statements by raw driver code in two processes, alternating."""
+    measured = rounds.alternate(
+        pairs, lambda: rounds.timed("consumers", lambda: _rows_per_second(consumer_rate(stack, users, rows))),
+        lambda: rounds.timed("raw_driver", lambda: _rows_per_second(raw_rate(stack, users, rows))))
+    return _ratio_result("write", f"classified rows/s stored by 2 consumers over {rows:,}-row backlogs (merchant "
+                                  "cache warm, no cap) vs the raw driver", measured, unit="rows/s",
+                         target="ratio ≥ 0.6", meets=lambda r: r >= 0.6)
 
 
-def _generator_ceiling(spec: WebhookSpec, seconds: float) -> float:
-    port = free_port()
-    server = multiprocessing.get_context("spawn").Process(target=loadgen.serve_null, args=(port,), daemon=True)
-    server.start()
-    time.sleep(1.0)
-    try:
-        outcome = in_process("webhooks", spec, f"http://127.0.0.1:{port}", mode="closed",
-                             rate=WEBHOOK_CONNECTIONS, seconds=seconds).outcome
-    finally:
-        server.terminate()
-    return outcome.ok / outcome.elapsed
+def write_scaling(one: Stack, ten: Stack, users: dict[str, Sequence[BenchUser]], rows: int, pairs: int) -> Result:
+    """The consumers' rows/s into the 10× data set against the 1× data set, alternating."""
+    measured = rounds.alternate(
+        pairs, lambda: rounds.timed("10x", lambda: _rows_per_second(consumer_rate(ten, users["10x"], rows))),
+        lambda: rounds.timed("1x", lambda: _rows_per_second(consumer_rate(one, users["1x"], rows))))
+    return _ratio_result("write-scaling", f"consumer rows/s over {rows:,}-row backlogs, 10× vs 1× stored rows",
+                         measured, unit="rows/s", target="ratio ≥ 0.8", meets=lambda r: r >= 0.8)
 
 
-def write(stack: Stack, users: list[BenchUser], rows: int) -> tuple[Result, float]:
-    """Classified rows/s stored by the two consumers vs the same statements by raw driver code
-    in two processes. Returns the result and the consumers' rate (the write capacity)."""
-    tally = consumer_rate(stack, users, rows)
-    raw = raw_rate(stack, users, rows)
-    ratio = tally["rows_per_second"] / raw["rows_per_second"]
-    return Result("write", "classified rows/s stored by 2 consumers (merchant cache warm, no cap)",
-                  tally["rows_per_second"], raw["rows_per_second"],
-                  f"{ratio:.2f} ({tally['rows_per_second']:.0f}/{raw['rows_per_second']:.0f} rows/s)", "ratio ≥ 0.6",
-                  ratio >= 0.6, {"consumers": tally, "raw_driver": raw}), tally["rows_per_second"]
+def _latency_pairs(generators: Generators, kind: str, specs: dict[str, Any], urls: dict[str, str], *, rate: float,
+                   seconds: float, pairs: int) -> list[rounds.Pair]:
+    """Open-loop rounds of `kind` at `rate`, p99 of each, 10× against 1× alternating, after a
+    one-second warm-up of each side (not counted)."""
+    def side_round(side: str) -> Round:
+        def measure() -> tuple[float | None, dict[str, Any]]:
+            outcome = generators.run(Load(kind, specs[side], urls[side], rate, seconds)).outcome
+            return loadgen.percentile(outcome.latencies, 99), outcome_json(outcome)
+        return rounds.timed(side, measure)
+
+    for side in ("1x", "10x"):
+        generators.run(Load(kind, specs[side], urls[side], rate, 1))
+    return rounds.alternate(pairs, lambda: side_round("10x"), lambda: side_round("1x"))
 
 
-def write_scaling(at_1x: float, at_10x: dict[str, float], rows_1x: int, rows_10x: int) -> Result:
-    ratio = at_10x["rows_per_second"] / at_1x
-    return Result("write-scaling", f"consumer rows/s with {rows_10x:,} vs {rows_1x:,} rows stored",
-                  at_10x["rows_per_second"], at_1x, f"{ratio:.2f} ({at_10x['rows_per_second']:.0f}/{at_1x:.0f} rows/s)",
-                  "ratio ≥ 0.8", ratio >= 0.8, {"at_10x": at_10x, "at_1x_rows_per_second": at_1x})
+def read_scaling(generators: Generators, urls: dict[str, str], tokens: dict[str, list[str]], seconds: float,
+                 pairs: int) -> Result:
+    """GET /me/transactions (30 days, 50 rows) open loop at READ_RATE: p99 of each round, 10× vs 1×."""
+    measured = _latency_pairs(generators, "reads", tokens, urls, rate=READ_RATE, seconds=seconds, pairs=pairs)
+    ratio, p99_10, p99_1 = (rounds.ratio_spread(measured), rounds.spread_of(measured, "subject"),
+                            rounds.spread_of(measured, "baseline"))
+    failed = sum(failures(r.raw) for p in measured for r in (p.subject, p.baseline))
+    met = (ratio is not None and p99_10 is not None and p99_1 is not None and ratio.median <= 1.3
+           and p99_1.median <= 0.050 and p99_10.median <= 0.050 and failed == 0)
+    figure = (f"{ratio.text()}; p99 {p99_10.text(0, 1000)} ms vs {p99_1.text(0, 1000)} ms"
+              if ratio and p99_10 and p99_1 else "n/a")
+    return Result("read-scaling", f"GET /me/transactions (30 days, 50 rows), {READ_RATE} req/s, p99 of each "
+                                  f"{seconds:.0f} s round, 10× vs 1× stored rows", ratio.median if ratio else None,
+                  figure, "p99 ratio ≤ 1.3; p99 ≤ 50 ms at 1× and 10×", met, spread=ratio,
+                  raw={"pairs": [p.json() for p in measured], "failed": failed})
 
 
-def read(stack: Stack, tokens: list[str], seconds: float, rate: float = 20) -> loadgen.Outcome:
-    """GET /me/transactions open loop at `rate`, after a warm-up of the same load (not counted)."""
-    in_process("reads", tokens, stack.url("api"), rate=rate, seconds=2)
-    return in_process("reads", tokens, stack.url("api"), rate=rate, seconds=seconds).outcome
+SUMMARY_RATE = 5  # GET /me/summary per second
 
 
-def read_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: int, rows_10x: int) -> Result:
-    p99_1, p99_10 = loadgen.percentile(at_1x.latencies, 99), loadgen.percentile(at_10x.latencies, 99)
-    ratio = p99_10 / p99_1 if p99_1 and p99_10 else None
-    met = ratio is not None and ratio <= 1.3 and p99_1 is not None and p99_1 <= 0.050 and not _failures(at_1x, at_10x)
-    return Result("read-scaling",
-                  f"GET /me/transactions (30 days, 50 rows), 20 req/s, {rows_10x:,} vs {rows_1x:,} rows",
-                  p99_10, p99_1, f"p99 {_ms(p99_10)} vs {_ms(p99_1)} = {ratio:.2f}" if ratio else "n/a",
-                  "p99 ratio ≤ 1.3; p99 ≤ 50 ms at 1×", met,
-                  {"at_1x": outcome_json(at_1x), "at_10x": outcome_json(at_10x)})
-
-
-def summaries(stack: Stack, tokens: list[str], month: str, seconds: float, rate: float = 5) -> loadgen.Outcome:
-    """GET /me/summary of a whole month with budgets, open loop at `rate`, after a warm-up."""
-    in_process("summaries", (tokens, month), stack.url("api"), rate=rate, seconds=2)
-    return in_process("summaries", (tokens, month), stack.url("api"), rate=rate, seconds=seconds).outcome
-
-
-def summary_scaling(at_1x: loadgen.Outcome, at_10x: loadgen.Outcome, rows_1x: float, rows_10x: float) -> Result:
-    """What budgets cost: the summary (and so the budgets' spend) is computed at read time from
+def summary_scaling(generators: Generators, urls: dict[str, str], specs: dict[str, tuple[list[str], str]],
+                    rows_per_month: dict[str, float], *, seconds: float, pairs: int) -> Result:
+    """What budgets cost: the summary (and so each budget's spend) is computed at read time from
     the month's day partitions, so its time follows the user's rows in the month. No target:
     the figure is reported (docs/api.md, "Budgets")."""
-    p50_1, p50_10 = loadgen.percentile(at_1x.latencies, 50), loadgen.percentile(at_10x.latencies, 50)
-    p99_1, p99_10 = loadgen.percentile(at_1x.latencies, 99), loadgen.percentile(at_10x.latencies, 99)
-    return Result("summary", f"GET /me/summary?month (a whole month, with budgets), 5 req/s, ≈{rows_1x:.0f} vs "
-                             f"≈{rows_10x:.0f} rows per user in the month", p99_10, p99_1,
-                  f"p50 {_ms(p50_1)} → {_ms(p50_10)}, p99 {_ms(p99_1)} → {_ms(p99_10)} "
-                  f"(≈{rows_1x:.0f} → ≈{rows_10x:.0f} rows/month); {_failures(at_1x, at_10x)} failed",
-                  "reported (no target)", None if not _failures(at_1x, at_10x) else False,
-                  {"at_1x": outcome_json(at_1x), "at_10x": outcome_json(at_10x),
-                   "rows_per_user_month_1x": round(rows_1x), "rows_per_user_month_10x": round(rows_10x)})
+    measured = _latency_pairs(generators, "summaries", specs, urls, rate=SUMMARY_RATE, seconds=seconds,
+                              pairs=pairs)
+    ratio, p99_10, p99_1 = (rounds.ratio_spread(measured), rounds.spread_of(measured, "subject"),
+                            rounds.spread_of(measured, "baseline"))
+    failed = sum(failures(r.raw) for p in measured for r in (p.subject, p.baseline))
+    figure = (f"p99 {p99_1.text(0, 1000)} → {p99_10.text(0, 1000)} ms (≈{rows_per_month['1x']:.0f} → "
+              f"≈{rows_per_month['10x']:.0f} rows/month); {failed} failed" if p99_10 and p99_1 else "n/a")
+    return Result("summary", f"GET /me/summary?month (a whole month, with budgets), {SUMMARY_RATE} req/s, p99 of "
+                             f"each {seconds:.0f} s round, 10× vs 1× stored rows", ratio.median if ratio else None,
+                  figure, "reported (no target)", None if not failed else False, spread=ratio,
+                  raw={"pairs": [p.json() for p in measured], "failed": failed,
+                       "rows_per_user_month": {k: round(v) for k, v in rows_per_month.items()}})
 
 
-def burst(stack: Stack, spec: WebhookSpec, login_users: list[BenchUser], *, seconds: float,
-          login_rate: float, spout: int) -> list[Result]:
-    """The bank burst (50 req/s × 100 transactions, open loop) with logins at a fixed rate
-    during it (after the same logins idle), and the peak RSS of every process meanwhile. The
-    consumers run with the spout at `spout` rows/s each during the burst (their CPU goes to
-    webhooks and logins first), and are restarted uncapped when it ends, as an operator would
-    open the spout again; the drain time is measured from then."""
-    idle_seconds = seconds  # as many samples as during the burst: p99s of equal weight
-    idle = in_process("logins", login_users, stack.url("api"), rate=login_rate, seconds=idle_seconds).outcome
-    _restart_consumers(stack, spout)
-    with MemorySampler(stack) as memory:
-        busy_logins = in_process_async("logins", login_users, stack.url("api"), rate=login_rate, seconds=seconds)
-        hooks = in_process("webhooks", spec, stack.url("ingest"), rate=BURST_RATE, seconds=seconds)
-        busy = busy_logins().outcome
-        depth = ingest_depth(stack)
-    ended = time.monotonic()
-    _restart_consumers(stack, 0)
-    drained = _wait_empty(stack, timeout=1800)
-    burst_outcome = hooks.outcome
-    p99 = loadgen.percentile(burst_outcome.latencies, 99)
-    errors = _failures(burst_outcome)
-    login_fail = _failures(busy)
-    p99_idle, p99_busy = loadgen.percentile(idle.latencies, 99), loadgen.percentile(busy.latencies, 99)
-    login_ratio = p99_busy / p99_idle if p99_idle and p99_busy else None
-    worst = max(memory.peaks.values()) if memory.peaks else None
-    return [
-        Result("burst", f"{seconds:.0f} s at {BURST_RATE} webhooks/s ({hooks.transactions:,} transactions), open loop; "
-                        f"spout {spout} rows/s per consumer during it", p99, None,
-               f"p99 {_ms(p99)}, {errors} errors; drained {drained - ended:.0f} s after", "p99 ≤ 100 ms, 0 errors",
-               p99 is not None and p99 <= 0.100 and errors == 0,
-               {"webhooks": outcome_json(burst_outcome), "drain_seconds": round(drained - ended, 1),
-                "queue_depth_at_end": depth, "transactions": hooks.transactions,
-                "spout_rows_per_second_per_consumer": spout}),
-        Result("login-under-burst",
-               f"login ({login_rate}/s, bcrypt cost {stack.settings.bcrypt_cost}) during the burst vs idle",
-               p99_busy, p99_idle, f"p99 {_ms(p99_busy)} vs {_ms(p99_idle)} = {login_ratio:.2f}; {login_fail} failed"
-               if login_ratio else "n/a", "p99 ratio ≤ 2.0, 0 failed logins",
-               login_ratio is not None and login_ratio <= 2.0 and login_fail == 0,
-               {"idle": outcome_json(idle), "during_burst": outcome_json(busy)}),
-        Result("memory", "peak RSS of each gunicorn worker and consumer during the burst", worst, None,
-               f"max {worst:.0f} MiB over {len(memory.peaks)} processes" if worst else "n/a", "≤ 150 MiB each",
-               worst is not None and worst <= 150, {"peak_rss_mib": memory.peaks}),
-    ]
-
-
-def _restart_consumers(stack: Stack, cap: int) -> None:
-    stack.stop_consumers()
-    stack.settings = stack.settings.replace(consumer_max_rows_per_second=cap)
-    stack.start_consumers(2)
-
-
-def _wait_empty(stack: Stack, timeout: float) -> float:
-    """When tally.ingest holds nothing, ready or unacked: every burst row is written."""
-    deadline = time.monotonic() + timeout
-    while ingest_depth(stack) > 0:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"tally.ingest not drained after {timeout} s")
-        time.sleep(1)
-    return time.monotonic()
-
-
-def freshness(stack: Stack, spec: WebhookSpec, probe_token: str, capacity: float, seconds: float) -> Result:
+def freshness(generators: Generators, stack: Stack, spec: WebhookSpec, probe_token: str, *, capacity: float,
+              seconds: float) -> Result:
     """received → readable through the API, at 80 % of the measured write capacity. The probe
     user's transactions carry authorized_at = send time, so newest first is sending order."""
     rate = max(1.0, 0.8 * capacity / 100)
@@ -209,7 +130,7 @@ def freshness(stack: Stack, spec: WebhookSpec, probe_token: str, capacity: float
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    generated = in_process("webhooks", spec, stack.url("ingest"), rate=rate, seconds=seconds)
+    generated = generators.run(Load("webhooks", spec, stack.url("ingest"), rate, seconds))
     sent = generated.probes
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not set(sent) <= set(seen):
@@ -220,11 +141,28 @@ def freshness(stack: Stack, spec: WebhookSpec, probe_token: str, capacity: float
     p99 = loadgen.percentile(delays, 99)
     missing = len(set(sent) - set(seen))
     return Result("freshness", f"webhook sent → readable via GET /me/transactions, at {rate:.1f} webhooks/s "
-                               f"(80 % of {capacity:.0f} rows/s)", p99, None,
-                  f"p50 {_s(loadgen.percentile(delays, 50))}, p99 {_s(p99)} over {len(delays)} probes",
-                  "p99 ≤ 5 s", p99 is not None and p99 <= 5.0 and missing == 0,
+                               f"(80 % of {capacity:.0f} rows/s)", p99,
+                  f"p50 {seconds_text(loadgen.percentile(delays, 50))}, p99 {seconds_text(p99)} over "
+                  f"{len(delays)} probes", "p99 ≤ 5 s", p99 is not None and p99 <= 5.0 and missing == 0,
                   {"probes": len(sent), "never_seen": missing, "delays_ms": loadgen.summary(delays),
                    "webhooks": outcome_json(generated.outcome)})
+
+
+def _rows_per_second(measured: dict[str, float]) -> tuple[float | None, dict[str, Any]]:
+    return measured["rows_per_second"], dict(measured)
+
+
+def _ratio_result(scenario: str, measures: str, measured: list[rounds.Pair], *, unit: str, target: str,
+                  meets: Callable[[float], bool]) -> Result:
+    ratio = rounds.ratio_spread(measured)
+    subject, base = rounds.spread_of(measured, "subject"), rounds.spread_of(measured, "baseline")
+    figure = (f"{ratio.text()}; {subject.median:.0f}/{base.median:.0f} {unit}" if ratio and subject and base
+              else "n/a")
+    medians = {measured[0].subject.side: subject.median if subject else None,
+               measured[0].baseline.side: base.median if base else None}
+    return Result(scenario, measures, ratio.median if ratio else None, figure, target,
+                  ratio is not None and meets(ratio.median), spread=ratio,
+                  raw={"pairs": [p.json() for p in measured], "medians": medians})
 
 
 def outcome_json(outcome: loadgen.Outcome) -> dict[str, Any]:
@@ -234,13 +172,10 @@ def outcome_json(outcome: loadgen.Outcome) -> dict[str, Any]:
             "generator_lateness_ms": loadgen.summary(outcome.lateness) if outcome.lateness else None}
 
 
-def _failures(*outcomes: loadgen.Outcome) -> int:
-    return sum(o.errors + sum(n for s, n in o.statuses.items() if not 200 <= s < 300) for o in outcomes)
+def failures(raw: dict[str, Any]) -> int:
+    """Requests of a round (its outcome_json) that got no answer or no 2xx."""
+    return int(raw["errors"]) + sum(n for s, n in raw["statuses"].items() if not 200 <= int(s) < 300)
 
 
-def _ms(seconds: float | None) -> str:
-    return "n/a" if seconds is None else f"{seconds * 1000:.0f} ms"
-
-
-def _s(seconds: float | None) -> str:
+def seconds_text(seconds: float | None) -> str:
     return "n/a" if seconds is None else f"{seconds:.2f} s"

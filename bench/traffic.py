@@ -1,9 +1,10 @@
 """Requests of the benchmarks, each built just before it is sent: signed webhooks with fresh
 transaction ids, logins, transaction-list reads.
 
-Load generators run in their own processes (`in_process`), away from the harness's threads,
+Load generators run in processes of their own (`Generators`), away from the harness's threads,
 so that what slows a generator down is the machine, not the harness; their lateness behind
-schedule is reported with every open-loop figure. Webhook bodies are assembled from a pool of
+schedule is reported with every open-loop figure, and each load reads the CPU of the processes
+it is told to watch over its own seconds (bench/host.py). Webhook bodies are assembled from a pool of
 realistic transactions made once by the bank simulator's generator: each request takes 100 of
 them, gives each a fresh id, and is signed at that moment.
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
-from bench import loadgen
+from bench import host, loadgen
 from bench.data import PASSWORD, BenchUser, Transactions
 from bench.loadgen import Request
 
@@ -136,17 +137,21 @@ def _factory(kind: str, spec: Any) -> Callable[[], Request]:
     return reads(spec)
 
 
-def _run(kind: str, spec: Any, url: str, load: tuple[str, float, float]) -> tuple[loadgen.Outcome, int,
-                                                                                 dict[str, float]]:
-    mode, rate, seconds = load
-    make = _factory(kind, spec)
-    if mode == "closed":
-        outcome = loadgen.closed_loop(url, make, int(rate), seconds)
-    else:
-        outcome = loadgen.open_loop(url, make, rate, seconds)
-    sent = make.sent_transactions if isinstance(make, Webhooks) else 0
-    probes = make.probes if isinstance(make, Webhooks) else {}
-    return outcome, sent, probes
+@dataclass(frozen=True)
+class Load:
+    """One load to generate: `kind` ("webhooks" with a WebhookSpec, "logins" with users, "reads"
+    with tokens) against `url`, open loop at `rate` req/s or closed loop with `rate` connections.
+    The CPU of the `watch` groups of processes (and the generator's own) is read when the load
+    starts and ends; `cpus`, when given, is where the generator may run."""
+
+    kind: str
+    spec: Any
+    url: str
+    rate: float
+    seconds: float
+    mode: str = "open"
+    watch: dict[str, list[int]] = field(default_factory=dict)
+    cpus: frozenset[int] | None = None
 
 
 @dataclass
@@ -154,29 +159,51 @@ class Generated:
     outcome: loadgen.Outcome
     transactions: int
     probes: dict[str, float]
+    cpu: dict[str, float]  # bench.host.usage over the load's own seconds
+
+
+def _run(load: Load) -> Generated:
+    if load.cpus:
+        os.sched_setaffinity(0, load.cpus)
+    make = _factory(load.kind, load.spec)
+    groups = {**load.watch, "generator": [os.getpid()]}
+    before = host.read(groups)
+    if load.mode == "closed":
+        outcome = loadgen.closed_loop(load.url, make, int(load.rate), load.seconds)
+    else:
+        outcome = loadgen.open_loop(load.url, make, load.rate, load.seconds)
+    cpu = host.usage(before, host.read(groups), outcome.ok)
+    if isinstance(make, Webhooks):
+        return Generated(outcome, make.sent_transactions, make.probes, cpu)
+    return Generated(outcome, 0, {}, cpu)
+
+
+class Generators:
+    """Generator processes that live as long as the block (a round's own process would cost a
+    second of interpreter start-up every round): `run` one load and wait for it, or `start`
+    one and get a function that waits for it; two can run at once."""
+
+    def __init__(self, processes: int = 2) -> None:
+        # spawn: the harness holds driver threads, never fork it
+        self.pool = multiprocessing.get_context("spawn").Pool(processes)
+
+    def __enter__(self) -> Generators:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+    def run(self, load: Load) -> Generated:
+        return self.pool.apply(_run, (load,))
+
+    def start(self, load: Load) -> Callable[[], Generated]:
+        pending = self.pool.apply_async(_run, (load,))
+        return lambda: pending.get(timeout=load.seconds + 600)
 
 
 def in_process(kind: str, spec: Any, url: str, *, mode: str = "open", rate: float,
                seconds: float) -> Generated:
-    """Runs one generator (`webhooks` with a WebhookSpec, `logins` with users, `reads` with
-    tokens) in a fresh process: open loop at `rate` req/s, or closed loop with `rate` connections."""
-    context = multiprocessing.get_context("spawn")  # the harness holds driver threads: never fork it
-    with context.Pool(1) as pool:
-        outcome, sent, probes = pool.apply(_run, (kind, spec, url, (mode, rate, seconds)))
-    return Generated(outcome, sent, probes)
-
-
-def in_process_async(kind: str, spec: Any, url: str, *, rate: float, seconds: float) -> Callable[[], Generated]:
-    """Starts an open-loop generator in its own process; returns a function that waits for it."""
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(1)
-    pending = pool.apply_async(_run, (kind, spec, url, ("open", rate, seconds)))
-
-    def result() -> Generated:
-        try:
-            outcome, sent, probes = pending.get(timeout=seconds + 600)
-            return Generated(outcome, sent, probes)
-        finally:
-            pool.close()
-            pool.join()
-    return result
+    """One load in a generator process of its own (bench/profile.py)."""
+    with Generators(1) as generators:
+        return generators.run(Load(kind, spec, url, rate, seconds, mode))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from devtools.procfs import children, stat_fields
+
 ROOT = Path(__file__).resolve().parents[1]
 # Settings naming an existing cluster or broker make the scripts leave the local nodes alone.
 EXTERNAL = ("CASSANDRA_HOSTS", "AMQP_URL")
@@ -44,7 +46,7 @@ class NodeError(RuntimeError):
 
 def process_gone(pid: int) -> bool:
     """The process has exited (a zombie its parent has not reaped yet counts as exited)."""
-    return _stat(pid)[:1] in ([], ["Z"])
+    return stat_fields(pid)[:1] in ([], ["Z"])
 
 
 def wait_gone(pid: int, timeout: float = 30) -> None:
@@ -55,29 +57,14 @@ def wait_gone(pid: int, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _stat(pid: int) -> list[str]:
-    """/proc/<pid>/stat after the command name: state, ppid, …, start time (index 19)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return []
-
-
 def stopped(pid: int) -> bool:
     """The process is stopped by a signal (state T)."""
-    return _stat(pid)[:1] == ["T"]
+    return stat_fields(pid)[:1] == ["T"]
 
 
 def start_ticks(pid: int) -> int | None:
     """When the process started (clock ticks since boot): with the pid, its identity."""
-    fields = _stat(pid)
+    fields = stat_fields(pid)
     return int(fields[19]) if len(fields) > 19 else None
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -48,20 +49,38 @@ def minor_units() -> dict[str, int]:
     return {row["code"]: int(row["minor_units"]) for row in csv.DictReader(text.splitlines())}
 
 
+# The formats of the wire's strings, declared once. Transaction checks them value by value
+# (msgspec calls Python's regex once per value: 600 calls for 100 transactions, most of a body's
+# decoding time); parse_body checks each field's values joined, one regex call per field, and
+# leaves any doubt to Transaction (_formats_hold).
+FORMATS = {
+    "transaction_id": r"[A-Za-z0-9._:-]{1,64}",
+    "account_number": r"[A-Za-z0-9-]{1,34}",
+    "card_id": r"[A-Za-z0-9-]{1,32}",
+    # [0-9], not \d: Python's \d takes any script's digits, the published schema's (JSON Schema) ASCII only
+    "amount": r"-?[0-9]{1,12}(\.[0-9]{1,3})?",
+    "currency": r"[A-Z]{3}",
+    "merchant.mcc": r"[0-9]{4}",
+}
+
+
+def _format(field: str) -> Meta:
+    return Meta(pattern=f"^{FORMATS[field]}$")
+
+
 class Merchant(msgspec.Struct, frozen=True):
     name: Annotated[str, Meta(min_length=1, max_length=128)]
-    mcc: Annotated[str, Meta(pattern=r"^[0-9]{4}$")] | None
+    mcc: Annotated[str, _format("merchant.mcc")] | None
     city: Annotated[str, Meta(max_length=64)] | None = None
     country: Annotated[str, Meta(max_length=64)] | None = None
 
 
 class Transaction(msgspec.Struct, frozen=True):
-    transaction_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
-    account_number: Annotated[str, Meta(pattern=r"^[A-Za-z0-9-]{1,34}$")]
-    card_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9-]{1,32}$")]
-    # [0-9], not \d: Python's \d takes any script's digits, the published schema's (JSON Schema) ASCII only
-    amount: Annotated[str, Meta(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,3})?$")]
-    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
+    transaction_id: Annotated[str, _format("transaction_id")]
+    account_number: Annotated[str, _format("account_number")]
+    card_id: Annotated[str, _format("card_id")]
+    amount: Annotated[str, _format("amount")]
+    currency: Annotated[str, _format("currency")]
     status: Literal["pending", "settled", "reversed"]
     authorized_at: Instant
     merchant: Merchant
@@ -99,13 +118,41 @@ class Body(msgspec.Struct):
     transactions: Annotated[list[Transaction], Meta(min_length=1, max_length=MAX_TRANSACTIONS)]
 
 
+class _UncheckedMerchant(Merchant, frozen=True):
+    """A Merchant whose format is checked after decoding (_formats_hold)."""
+
+    mcc: str | None
+
+
+class _UncheckedTransaction(Transaction, frozen=True):
+    """What parse_body and parse_transaction return: a Transaction decoded without its string
+    formats, which are checked after decoding, a field at a time (_formats_hold); everything
+    else (types, lengths, the status, the instants and their zones) msgspec checks as for a
+    Transaction."""
+
+    transaction_id: str
+    account_number: str
+    card_id: str
+    amount: str
+    currency: str
+    merchant: _UncheckedMerchant
+
+
+class _UncheckedBody(msgspec.Struct):
+    transactions: Annotated[list[_UncheckedTransaction], Meta(min_length=1, max_length=MAX_TRANSACTIONS)]
+
+
 class _RawBody(msgspec.Struct):
     transactions: list[msgspec.Raw]
 
 
 _BODY = msgspec.json.Decoder(Body)
+_UNCHECKED_BODY = msgspec.json.Decoder(_UncheckedBody)
 _RAW_BODY = msgspec.json.Decoder(_RawBody)
 _TRANSACTION = msgspec.json.Decoder(Transaction)
+_UNCHECKED_TRANSACTION = msgspec.json.Decoder(_UncheckedTransaction)
+# Each format over a field's values joined by newlines, which no format matches: one call per field.
+_JOINED = {field: (attrgetter(field), re.compile(f"(?:{pattern}\n)*{pattern}")) for field, pattern in FORMATS.items()}
 
 
 class BodyNotJson(ValueError):
@@ -127,26 +174,48 @@ def parse_body(raw: bytes | str) -> list[Transaction]:
         transactions = _decode_body(raw)
     except RecursionError:
         raise BodyNotJson("the body is nested too deeply") from None
-    details = _inconsistencies(transactions)
+    details = [] if _rules_hold(transactions) else _inconsistencies(transactions)
     if details:
         raise InvalidBody(details)
     return transactions
 
 
 def _decode_body(raw: bytes | str) -> list[Transaction]:
+    """The transactions, decoded without their string formats, which are then checked a field
+    at a time; when they do not all hold, the body is decoded again by Body, whose verdict (and
+    whose details, when it refuses) is the contract's."""
     try:
-        return _BODY.decode(raw).transactions
+        transactions: list[Transaction] = list(_UNCHECKED_BODY.decode(raw).transactions)
+        if not _formats_hold(transactions):
+            _BODY.decode(raw)
+        return transactions
     except msgspec.ValidationError:
         raise InvalidBody(_structure_problems(raw)) from None
     except msgspec.DecodeError as exc:
         raise BodyNotJson(f"the body is not valid JSON: {exc}") from None
 
 
+def _formats_hold(transactions: list[Transaction]) -> bool:
+    """Every value of every formatted field matches its format in full. A value holding a
+    newline could split into two that match: the count of newlines catches it (False: the
+    caller asks Transaction)."""
+    for value_of, joined_format in _JOINED.values():
+        values = [v for v in map(value_of, transactions) if v is not None]
+        if not values:
+            continue
+        text = "\n".join(values)
+        if text.count("\n") != len(values) - 1 or joined_format.fullmatch(text) is None:
+            return False
+    return True
+
+
 def parse_transaction(raw: bytes | str) -> Transaction:
     """One transaction's JSON (held transactions, bank list pages); raises InvalidBody."""
     try:
         _check_utf8(raw)
-        transaction = _TRANSACTION.decode(raw)
+        transaction: Transaction = _UNCHECKED_TRANSACTION.decode(raw)
+        if not _formats_hold([transaction]):
+            _TRANSACTION.decode(raw)  # the contract's verdict, and its words when it refuses
     except (msgspec.DecodeError, BodyNotJson) as exc:
         raise InvalidBody([_detail(None, exc)]) from None
     except RecursionError:
@@ -213,6 +282,40 @@ def _detail(index: int | None, exc: Exception) -> dict[str, Any]:
         index = int(path.split("[", 1)[1].split("]", 1)[0])
         field = re.sub(r"^transactions\.?", "", field)
     return {"index": index, "field": field or "transactions", "message": message}
+
+
+_ID, _STATUS, _SETTLED = attrgetter("transaction_id"), attrgetter("status"), attrgetter("settled_at")
+_AUTHORIZED, _UPDATED = attrgetter("authorized_at"), attrgetter("updated_at")
+
+
+def _rules_hold(transactions: list[Transaction]) -> bool:
+    """The rules of _inconsistencies over the whole request at once, mostly with builtins over
+    each field's values (about half the time of the pass that names each problem); False
+    sends the request through that pass."""
+    now, units = datetime.now(UTC), minor_units()
+    if len(set(map(_ID, transactions))) != len(transactions):
+        return False
+    if any(len(t.amount.partition(".")[2]) > units.get(t.currency, -1) for t in transactions):
+        return False
+    settled = list(map(_SETTLED, transactions))
+    if [s is not None for s in settled] != [status == "settled" for status in map(_STATUS, transactions)]:
+        return False
+    for moments, highest in ((list(map(_AUTHORIZED, transactions)), now + FUTURE_TOLERANCE),
+                             ([s for s in settled if s is not None], now + FUTURE_TOLERANCE),
+                             ([u for u in map(_UPDATED, transactions) if u is not None], now + VERSION_TOLERANCE)):
+        if not _within(moments, highest):
+            return False
+    return True
+
+
+def _within(moments: list[datetime], highest: datetime) -> bool:
+    """EARLIEST ≤ every moment ≤ highest. Two instants of different zones compare through a
+    conversion each; msgspec gives the instants of one offset one tzinfo, and those compare as
+    they are, so each zone's extremes are found first (a quarter of the time)."""
+    zones: dict[tzinfo | None, list[datetime]] = {}
+    for moment in moments:
+        zones.setdefault(moment.tzinfo, []).append(moment)
+    return all(min(group) >= EARLIEST and max(group) <= highest for group in zones.values())
 
 
 def _inconsistencies(transactions: list[Transaction]) -> list[dict[str, Any]]:

@@ -85,3 +85,7 @@ class Management:
         """The node leading quorum queue `name` (e.g. rabbit@mq-1); None while it has none."""
         leader = self.queue(name).get("leader")
         return str(leader) if leader else None
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """The broker's nodes: name, os_pid, memory…"""
+        return self._call("GET", "nodes") or []

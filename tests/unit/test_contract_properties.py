@@ -1,6 +1,8 @@
 """Properties of the webhook contract, checked on many generated cases (Hypothesis): every
 valid transaction is accepted exactly as sent (and drains from its held payload to the same
-transaction), and anything else is refused as a client error (400/422), never a crash."""
+transaction), anything else is refused as a client error (400/422), never a crash, and the
+quick checks of the webhook's hot path accept and refuse (with the same details) exactly what
+the contract's value-by-value checks do."""
 
 from __future__ import annotations
 
@@ -10,13 +12,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.contract import (
+    _BODY,
     EARLIEST,
+    FORMATS,
     BodyNotJson,
     InvalidBody,
+    _inconsistencies,
+    _structure_problems,
     minor_units,
     parse_body,
     parse_transaction,
@@ -114,3 +121,70 @@ def test_anything_else_is_refused_as_a_client_error_never_a_crash(raw: bytes) ->
 def test_generated_instants_carry_every_zone_offset() -> None:
     assert wire_instant(datetime(2026, 1, 1, tzinfo=UTC), timedelta(hours=14)).endswith("+14:00")
     assert wire_instant(datetime(2026, 1, 1, tzinfo=UTC), timedelta(hours=-14)).startswith("2025-12-31T10:00")
+
+
+def verdict(raw: bytes) -> Any:
+    """What parse_body says: "accepted", or the details of its refusal."""
+    try:
+        parse_body(raw)
+    except InvalidBody as refused:
+        return refused.details
+    return "accepted"
+
+
+def contract_verdict(raw: bytes) -> Any:
+    """The same, checked the long way: every value by Body's own decoder (one regex call per
+    value), then every rule transaction by transaction."""
+    try:
+        details = _inconsistencies(_BODY.decode(raw).transactions)
+    except msgspec.ValidationError:
+        details = _structure_problems(raw)
+    return details or "accepted"
+
+
+
+
+def near_misses(field: str) -> st.SearchStrategy[str]:
+    """Values around a field's format: two valid ones joined by a newline (which a check of the
+    joined values could take for two), by other separators, or nothing but odd characters."""
+    valid = st.from_regex(FORMATS[field], fullmatch=True)
+    return (st.tuples(valid, st.sampled_from(["", "\n", "\n\n", " ", "\u0663"]), valid | st.just(""))
+            .map("".join) | st.text(string.ascii_letters + string.digits + "._:- \n\u0663\u00e9", max_size=70))
+
+
+near_bounds = st.sampled_from([EARLIEST - timedelta(microseconds=1), EARLIEST, NOW + timedelta(days=1),
+                               NOW + timedelta(days=2), NOW + timedelta(minutes=6)])
+
+
+@given(st.lists(transactions(), min_size=1, max_size=3), st.integers(0, 2),
+       st.sampled_from(sorted(FORMATS)).flatmap(lambda field: st.tuples(st.just(field), near_misses(field))))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_the_quick_format_checks_decide_as_the_contract_does(batch: list[dict[str, Any]], which: int,
+                                                              change: tuple[str, str]) -> None:
+    field, value = change
+    target = batch[which % len(batch)]
+    if field == "merchant.mcc":
+        target["merchant"] = {**target["merchant"], "mcc": value}
+    else:
+        target[field] = value
+    raw = json.dumps({"transactions": batch}).encode()
+    assert verdict(raw) == contract_verdict(raw)
+
+
+@given(st.lists(transactions(), min_size=1, max_size=3), st.integers(0, 2),
+       st.sampled_from(["authorized_at", "settled_at", "updated_at", "status", "amount", "transaction_id"]),
+       near_bounds, offsets, st.sampled_from(["pending", "settled", "reversed"]))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_the_quick_rule_checks_decide_as_the_contract_does(batch: list[dict[str, Any]], which: int, rule: str,
+                                                            moment: datetime, offset: timedelta, status: str) -> None:
+    target = batch[which % len(batch)]
+    if rule in ("authorized_at", "settled_at", "updated_at"):
+        target[rule] = wire_instant(moment, offset)
+    elif rule == "status":
+        target["status"] = status
+    elif rule == "amount":
+        target["amount"] = "-1.005"  # more decimals than most currencies have
+    else:
+        target["transaction_id"] = batch[0]["transaction_id"]  # a repeated id when it is not the first
+    raw = json.dumps({"transactions": batch}).encode()
+    assert verdict(raw) == contract_verdict(raw)
