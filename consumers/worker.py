@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kombu import Connection, Consumer, Message
+from kombu.exceptions import OperationalError
 
 from service import metrics
 from service.broker.connection import broker_connection, ensure_connected
@@ -124,7 +125,9 @@ class BatchWorker:
         self._dead_publisher: ConfirmingPublisher | None = None
         self.broker_url = settings.amqp_url  # unit tests use kombu's memory:// transport
         probe = broker_connection(settings.amqp_url)
-        self._broker_errors = (OSError, *probe.connection_errors, *probe.channel_errors)
+        # OperationalError: kombu's failover gave up on every node (ensure_connected), which
+        # while the broker restarts is the usual case, never a reason to exit.
+        self._broker_errors = (OSError, OperationalError, *probe.connection_errors, *probe.channel_errors)
 
     # -- what subclasses implement -------------------------------------------------------
     def decode(self, queue_name: str, message: Message) -> Any:

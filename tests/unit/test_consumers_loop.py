@@ -4,6 +4,7 @@ pauses until storage answers, the rows/s budget, and dead letters for undecodabl
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
@@ -136,3 +137,24 @@ def test_the_rows_per_second_cap_sizes_batches_in_rows() -> None:
     assert [h.decoded for h in worker._take_batch()] == [0]  # a second message would pass the budget
     worker._held = [Held(QUEUE, None, decoded=0, rows=250)]  # type: ignore[arg-type]
     assert [h.decoded for h in worker._take_batch()] == [0]  # one message always goes, however large
+
+
+def test_a_broker_refusing_every_connection_is_waited_for_never_a_reason_to_exit() -> None:
+    # While RabbitMQ restarts, kombu's failover gives up on every node with OperationalError:
+    # the worker must back off and try again (it once exited with "cannot reach RabbitMQ").
+    worker = MemoryWorker()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        worker.broker_url = f"amqp://guest:guest@127.0.0.1:{port}//"
+        waits: list[float] = []
+
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) == 2:
+                worker.stop()
+
+        worker._sleep = sleep  # type: ignore[method-assign]
+        worker.run()  # returns once stopped; raised OperationalError before
+    assert waits == [1.0, 2.0]
+    assert not worker.connected
