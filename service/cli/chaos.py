@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chaos import campaign, report
-    from chaos.nodes import ROOT
+    from devtools.nodes import ROOT
     from chaos.schedule import Plan
     from service.cli.errors import CliError
 
