@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cassandra.cluster import Session
 from cassandra.query import SimpleStatement
 
 from cassandra import ConsistencyLevel
+from service.storage.failures import answered_for
 from service.storage.session import lwt_applied
 
 
@@ -34,10 +36,13 @@ class ClaimResult:
 class AccountRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # The key comes back with the owner: checked (service/storage/failures.py, AnswerMismatch).
         self._owner = session.prepare(
-            "SELECT user_id FROM accounts_by_partner WHERE partner_id = ? AND account_number = ?")
+            "SELECT partner_id, account_number, user_id FROM accounts_by_partner "
+            "WHERE partner_id = ? AND account_number = ?")
         self._owner_serial = session.prepare(
-            "SELECT user_id FROM accounts_by_partner WHERE partner_id = ? AND account_number = ?")
+            "SELECT partner_id, account_number, user_id FROM accounts_by_partner "
+            "WHERE partner_id = ? AND account_number = ?")
         # A read at SERIAL completes any in-flight Paxos round, so it sees a claim that a
         # concurrent `POST /me/accounts` has just committed (used after parking a transaction).
         self._owner_serial.consistency_level = ConsistencyLevel.LOCAL_SERIAL
@@ -61,17 +66,13 @@ class AccountRepository:
 
     def owner(self, partner_id: str, account_number: str, serial: bool = False) -> uuid.UUID | None:
         statement = self._owner_serial if serial else self._owner
-        row = self.session.execute(statement, (partner_id, account_number)).one()
-        return row.user_id if row else None
+        return _owner_of(self.session.execute(statement, (partner_id, account_number)).one(),
+                         partner_id, account_number)
 
     def owners(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID | None]:
         """Owners of several accounts, read concurrently."""
         futures = {key: self.session.execute_async(self._owner, key) for key in keys}
-        result = {}
-        for key, future in futures.items():
-            row = future.result().one()
-            result[key] = row.user_id if row else None
-        return result
+        return {key: _owner_of(future.result().one(), *key) for key, future in futures.items()}
 
     def claim(self, user_id: uuid.UUID, partner_id: str, account_number: str,
               card_ids: frozenset[str]) -> ClaimResult:
@@ -106,3 +107,9 @@ class AccountRepository:
     def of_user(self, user_id: uuid.UUID) -> list[LinkedAccount]:
         return [LinkedAccount(r.partner_id, r.account_number, user_id, frozenset(r.card_ids or ()), r.linked_at)
                 for r in self.session.execute(self._of_user, (user_id,))]
+
+
+def _owner_of(row: Any, partner_id: str, account_number: str) -> uuid.UUID | None:
+    if row is None:
+        return None
+    return answered_for(row, "accounts_by_partner", partner_id=partner_id, account_number=account_number).user_id

@@ -19,6 +19,7 @@ from typing import Any
 from cassandra.cluster import ResponseFuture, Session
 
 from service.repositories.transactions import Placement, TransactionRow, stored_date
+from service.storage.failures import answered_for
 
 # Partitions read ahead of the one being consumed. A dense user fills a page from the first
 # partition and wastes at most this many small reads; a sparse user's 31 partitions cost
@@ -26,9 +27,9 @@ from service.repositories.transactions import Placement, TransactionRow, stored_
 READ_AHEAD = 5
 RELABEL_CONCURRENCY = 32
 
-_COLUMNS = ("ts, partner_id, transaction_id, account_number, card_id, amount, currency, status, authorized_at, "
-            "settled_at, received_at, merchant_name, merchant_mcc, merchant_city, merchant_country, description, "
-            "merchant_key, category, category_source, category_confidence")
+_COLUMNS = ("user_id, ts, partner_id, transaction_id, account_number, card_id, amount, currency, status, "
+            "authorized_at, settled_at, received_at, merchant_name, merchant_mcc, merchant_city, merchant_country, "
+            "description, merchant_key, category, category_source, category_confidence")
 _TABLE = "transactions_by_user_day WHERE user_id = ? AND day = ?"
 
 
@@ -242,6 +243,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _row(user_id: uuid.UUID, r: Any) -> TransactionRow:
+    answered_for(r, "transactions_by_user_day", user_id=user_id)  # never another user's row in this list
     return TransactionRow(
         user_id=user_id, partner_id=r.partner_id, transaction_id=r.transaction_id, account_number=r.account_number,
         card_id=r.card_id, amount=r.amount, currency=r.currency, status=r.status,

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from cassandra.cluster import Session
 
+from service.storage.failures import answered_for
+
 
 @dataclass(frozen=True)
 class StoredSession:
@@ -23,7 +25,8 @@ class SessionRepository:
         self.session = session
         self._insert = session.prepare(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?) USING TTL ?")
-        self._get = session.prepare("SELECT user_id, created_at, expires_at FROM sessions WHERE token_hash = ?")
+        self._get = session.prepare(
+            "SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?")
         self._delete = session.prepare("DELETE FROM sessions WHERE token_hash = ?")
         self._index = session.prepare(
             "INSERT INTO sessions_by_user (user_id, token_hash, expires_at) VALUES (?, ?, ?) USING TTL ?")
@@ -42,6 +45,7 @@ class SessionRepository:
         row = self.session.execute(self._get, (token_hash,)).one()
         if row is None:
             return None
+        answered_for(row, "sessions", token_hash=token_hash)  # who is asking: never another's session
         return StoredSession(row.user_id, row.created_at.replace(tzinfo=UTC), row.expires_at.replace(tzinfo=UTC))
 
     def delete(self, token_hash: bytes) -> None:

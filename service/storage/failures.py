@@ -7,6 +7,12 @@ Read/WriteTimeout, Read/WriteFailure, Overloaded and IsBootstrapping answers). T
 nothing for it (docs/design.md, "Reliability"). A schema not there yet (a migration still
 running) counts too for consumers: the data is fine, the database is not ready for it.
 
+`AnswerMismatch`: a row that answers another key than the one asked. Reads that decide who a
+row belongs to or who is asking (an account's owner, a session, a user's day partitions) select
+their key columns too and check them: a driver that delivered one request's answer to another
+would otherwise put a transaction in the wrong user's list or show it to the wrong user. It
+counts as unavailable: asked again, the answer is right.
+
 `refused_value`: an InvalidRequest about the statement's values (an empty key, a value too
 large): retrying the same values can never succeed. Other validation errors (bad CQL,
 unauthorised) are bugs or misconfiguration: the api answers 500, consumers hand the message
@@ -16,15 +22,29 @@ back to the broker.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cassandra.cluster import NoHostAvailable, UnresolvableContactPoints
 from cassandra.connection import ConnectionBusy, ConnectionException
 
 from cassandra import InvalidRequest, OperationTimedOut, RequestExecutionException
 
+
+class AnswerMismatch(Exception):
+    """Cassandra's answer to a read is about another key than the one asked."""
+
+
+def answered_for(row: Any, table: str, **asked: Any) -> Any:
+    """`row`, after checking that its key columns equal `asked`; raises AnswerMismatch."""
+    got = {column: getattr(row, column) for column in asked}
+    if got != asked:
+        raise AnswerMismatch(f"a read of {table} for {asked} was answered with the row of {got}")
+    return row
+
+
 UNAVAILABLE: tuple[type[Exception], ...] = (
     NoHostAvailable, OperationTimedOut, RequestExecutionException, ConnectionException, ConnectionBusy,
-    UnresolvableContactPoints)
+    UnresolvableContactPoints, AnswerMismatch)
 
 _MISSING_SCHEMA = re.compile(r"unconfigured table|[Kk]eyspace .* does not exist|Undefined column", re.I)
 
