@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from chaos import campaign, report
     from chaos.schedule import Plan
-    from devtools.nodes import ROOT
+    from chaos.stack import ROOT
     from service.cli.errors import CliError
 
     if not (ROOT / "scripts" / "cassandra").is_file():
