@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -81,16 +82,21 @@ class Deployment:
         """The gunicorn processes (masters and workers) of the first `instances` ingest instances."""
         return [pid for app in self.ingest[:instances] for pid in descendants(app.process.pid)]
 
-    def start_consumers(self, count: int) -> list[AppProcess]:
-        """Stops the running consumers, then starts `count` fresh ones at once (a stopped
-        consumer that stayed connected would keep its prefetched messages from the others)."""
-        self.stack.stop_consumers()
+    def use_consumers(self, count: int) -> list[AppProcess]:
+        """Exactly `count` running consumers: the last ones stopped, or new ones started at once
+        (a consumer paused rather than stopped would keep its prefetched messages from the others)."""
+        names = [name for name in self.stack.processes if name.startswith("consumer-")]
+        for name in names[count:]:
+            self.stack.processes.pop(name).stop()
         settings, log_dir = self.stack.settings, self.stack.log_dir
-        with ThreadPoolExecutor(count) as pool:
-            started = list(pool.map(lambda i: start_consumer(settings, log_dir, f"scale-{self.key}-{i}"), range(count)))
-        for i, app in enumerate(started):
-            self.stack.processes[f"consumer-{i}"] = app
-        return started
+        new = range(len(names[:count]), count)
+        if new:
+            with ThreadPoolExecutor(len(new)) as pool:
+                started = list(pool.map(lambda i: start_consumer(settings, log_dir, f"scale-{self.key}-{i}-"
+                                                                 f"{uuid.uuid4().hex[:4]}"), new))
+            for i, app in zip(new, started, strict=True):
+                self.stack.processes[f"consumer-{i}"] = app
+        return self.stack.consumers()
 
 
 def with_upstreams(conf: str, upstream: str, ports: list[int]) -> str:

@@ -147,23 +147,24 @@ def cluster_ratios(pairs: Sequence[Pair]) -> dict[int, rounds.Spread]:
 
 # -- the rounds ---------------------------------------------------------------------------------
 def consumer_round(d: Deployment, count: int, rows: int) -> tuple[float | None, dict[str, Any]]:
-    """`count` fresh consumers, paused while `rows` are queued, then resumed together; the clock
-    and the CPU readings run until the last row is written."""
-    started = d.start_consumers(count)
-    for app in started:
+    """`count` consumers, paused while `rows` are queued, then resumed together; the clock and
+    the CPU readings run until the last row is written."""
+    consumers = d.use_consumers(count)
+    base = rows_written(d.stack)  # read before the pause: a paused consumer does not answer
+    for app in consumers:
         pause(app)
     try:
         publish_direct(d.stack, d.users, rows)
     except BaseException:
-        for app in started:
+        for app in consumers:
             resume(app)
         raise
-    groups = {"consumers": [pid for app in started for pid in descendants(app.process.pid)],
+    groups = {"consumers": [pid for app in consumers for pid in descendants(app.process.pid)],
               "cassandra": d.cassandra, "rabbitmq": d.rabbitmq()}
     before = host.read(groups)
-    for app in started:
+    for app in consumers:
         resume(app)
-    wait_rows(d.stack, rows, timeout=max(180.0, rows / 40))
+    wait_rows(d.stack, base + rows, timeout=max(180.0, rows / 40))
     cpu = per_unit(before, host.read(groups), rows)
     return rows / cpu["seconds"], {"instances": count, "rows": rows, "cpu": cpu}
 
@@ -228,7 +229,7 @@ def run(quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any]
 def warm(d: Deployment, plan: Plan, generators: Generators, say: Callable[[str], None]) -> None:
     """Not measured: the JVMs' and the brokers' first work, the readers' logins."""
     say(f"{d.title}: warming up ({plan.warm_rows:,} rows through 2 consumers, 1 s of webhooks, {READERS} logins)")
-    d.start_consumers(2)
+    d.use_consumers(2)
     before = rows_written(d.stack)
     publish_direct(d.stack, d.users, plan.warm_rows)
     wait_rows(d.stack, before + plan.warm_rows, timeout=300)
@@ -391,6 +392,19 @@ def bends(report: dict[str, Any]) -> str:
         for name, curve in report["deployments"][key]["curves"].items():
             if "why" in curve:
                 lines.append(f"- {TITLES[name]}, {'cluster' if key == 'cluster' else 'one node'}: {curve['why']}")
+    return "\n".join(lines)
+
+
+def checks(report: dict[str, Any]) -> str:
+    """The capacity model's prediction of every measured point, beside the measurement."""
+    lines = []
+    for key in SIDES:
+        for name, curve in report["deployments"][key]["curves"].items():
+            if "model_check" in curve:
+                pairs = ", ".join(f"{c['instances']}: {c['measured']:.0f} vs {c['predicted']:.0f}"
+                                  for c in curve["model_check"])
+                lines.append(f"- model, {TITLES[name]}, {'cluster' if key == 'cluster' else 'one node'} "
+                             f"(measured vs predicted): {pairs}")
     return "\n".join(lines)
 
 

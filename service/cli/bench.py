@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _scale(quick: bool) -> int:
-    from bench.scale import bends, run, table
+    from bench.scale import bends, checks, run, table
 
     started = time.monotonic()
 
@@ -59,5 +59,6 @@ def _scale(quick: bool) -> int:
     report, path = run(quick, say=say)
     print(table(report))
     print(bends(report))
+    print(checks(report))
     print(f"results: {path} ({time.monotonic() - started:.0f} s)")
     return 0

@@ -3,6 +3,7 @@ rounds, where a curve bends and why, the interleaving, and the tables it reads a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from bench.curves import CurvePoint, bend, ceiling, explain, gains, per_unit
 from bench.deployments import with_upstreams
 from bench.host import Reading
 from bench.rounds import Pair, Round
-from bench.scale import cluster_ratios, order, points, row_bytes, speedups, table_stats
+from bench.scale import bends, checks, cluster_ratios, order, points, results, row_bytes, speedups, table, table_stats
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,3 +129,34 @@ def test_more_ingest_instances_are_more_server_lines_of_the_deployed_upstream() 
     assert with_upstreams(conf, "tally_ingest", [8001]) == conf
     with pytest.raises(ValueError, match="no upstream"):
         with_upstreams(conf, "tally_nothing", [1])
+
+
+def _round(side: str, rep: int, level: int, value: float, **ms: float) -> Round:
+    cpu = {"machine_idle_percent": 2.0, **{f"{k}_ms": v for k, v in ms.items()},
+           **{f"{k}_cores": 0.5 for k in ms}}
+    return Round(side, value, {"rep": rep, "instances": level, "cpu": cpu})
+
+
+def test_the_report_holds_each_curve_its_bend_and_the_models_check_and_prints_as_a_table() -> None:
+    def curve(levels: list[int], rate: Callable[[str, int], float], **ms: float) -> list[Pair]:
+        return [Pair(i, _round("cluster", 0, n, rate("cluster", n), **ms),
+                     _round("single", 0, n, rate("single", n), **ms), "cluster") for i, n in enumerate(levels)]
+
+    measured = {
+        "consumers": curve([1, 2, 3], lambda side, n: {1: 600, 2: 1000, 3: 1050}[n] / (2 if side == "cluster" else 1),
+                           consumers=0.8, cassandra=1.0, rabbitmq=0.05),
+        "lists": curve([20], lambda side, n: 30.0, api=9.0, cassandra=2.0),
+        "ingest": curve([1, 2], lambda side, n: 300.0 + n, workers=5.0, nginx=0.4, rabbitmq=1.0, generator=0.3),
+        "queue": curve([8, 32], lambda side, n: 600.0 + n, rabbitmq=1.2, leader=0.8, publishers=0.5)}
+    report = results(measured, machine_cores=2)
+    single = report["deployments"]["single"]
+    assert single["curves"]["consumers"]["why"].startswith("bends at 2: 2→3 adds 8%")
+    assert single["curves"]["ingest"]["why"].startswith("bends at 1")
+    assert [c["predicted"] for c in single["curves"]["consumers"]["model_check"]] == [1081.1] * 3
+    assert single["unit_costs"]["consumer_ms"] == 0.8 and single["unit_costs"]["queue_confirms_per_second"] == 632.0
+    assert report["cluster_over_single"]["consumers"]["2"]["median"] == 0.5
+    text = table(report)
+    assert "| consumer rows/s | 2 consumers | 1000 (×1.67) | consumers 0.80 · Cassandra 1.00 · RabbitMQ 0.05; " \
+           "idle 2 % | 500 (×1.67) |" in text
+    assert "| GET /me/transactions, p99 ms | 20 req/s offered | 30 |" in text
+    assert bends(report).count("\n") == 5 and "1: 600 vs 1081" in checks(report)
