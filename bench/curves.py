@@ -13,10 +13,11 @@ CPU left, `cores × 1000 / Σ ms per unit` is the most any number of instances c
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bench.host import Reading, idle_percent, steal_percent
+from bench.host import Reading, idle_percent, read, steal_percent
 
 # A step that adds less than half of what one instance gave at the start is where the curve
 # bends: past it, more instances mostly share what the first ones already had.
@@ -38,6 +39,25 @@ def per_unit(before: Reading, after: Reading, units: float) -> dict[str, float]:
         if units > 0:
             out[f"{name}_ms"] = round(1000 * used / units, 4)
     return out
+
+
+def without_background(cpu: Mapping[str, float], background: Mapping[str, float], units: float) -> dict[str, float]:
+    """A per_unit() answer less what each group burns while idle (`background`: cores, read
+    just before the round): a light load (a few listings a second) costs little beside three
+    idle JVMs' gossip and compactions, which are not the unit's cost."""
+    out = dict(cpu)
+    for name, cores in background.items():
+        if f"{name}_ms" in cpu and units > 0:
+            out[f"{name}_ms"] = round(max(0.0, cpu[f"{name}_ms"] - 1000 * cores * cpu["seconds"] / units), 4)
+            out[f"{name}_background_cores"] = round(cores, 3)
+    return out
+
+
+def background(groups: Mapping[str, Sequence[int]], seconds: float = 2.0) -> dict[str, float]:
+    """Cores each group uses over `seconds` of no load (sleeps that long)."""
+    before = read(groups)
+    time.sleep(seconds)
+    return groups_of(per_unit(before, read(groups), 0), "_cores")
 
 
 def groups_of(cpu: Mapping[str, float], suffix: str) -> dict[str, float]:

@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import random
 import re
 import subprocess
 import tempfile
@@ -38,7 +39,7 @@ from typing import Any
 import requests
 
 from bench import capacity, confirms, host, loadgen, rounds
-from bench.curves import CurvePoint, explain, per_unit
+from bench.curves import CurvePoint, background, explain, per_unit, without_background
 from bench.data import PASSWORD, Transactions
 from bench.deployments import Deployment, cluster, single
 from bench.measure import publish_direct, purge_ingest, rows_written, wait_rows
@@ -80,7 +81,7 @@ class Plan:
         # everything works (3 points, one repetition, a few minutes).
         if quick:
             return cls(True, 1, (1, 2, 4), 2000, (1, 2), 2, 32, (16,), 2, 2)
-        return cls(False, 3, (1, 2, 3, 4), 8000, (1, 2), 5, 32, (8, 32), 5, 5)
+        return cls(False, 3, (1, 2, 3, 4), 8000, (1, 2), 5, 32, (8, 32), 5, 8)
 
 
 Measure = Callable[[Deployment, int], tuple[float | None, dict[str, Any]]]
@@ -154,7 +155,7 @@ def consumer_round(d: Deployment, count: int, rows: int) -> tuple[float | None, 
     for app in consumers:
         pause(app)
     try:
-        publish_direct(d.stack, d.users, rows)
+        publish_direct(d.stack, d.users, rows, seed=random.getrandbits(48))  # new rows, never a rewrite
     except BaseException:
         for app in consumers:
             resume(app)
@@ -189,11 +190,13 @@ def list_round(d: Deployment, rate: float, generators: Generators,
     """GET /me/transactions (30 days, 50 rows) open loop at `rate`: its p99 in ms, and the CPU
     per listing."""
     watch = {"api": descendants(d.stack.processes["api"].process.pid), "cassandra": d.cassandra}
+    idle = background(watch)
     generated = generators.run(Load("reads", d.tokens, d.stack.url("api"), rate, seconds, watch=watch))
     outcome = generated.outcome
     p99 = loadgen.percentile(outcome.latencies, 99)
     return (None if p99 is None else p99 * 1000,
-            {"instances": int(rate), **outcome_json(outcome), "cpu": _renamed(generated.cpu)})
+            {"instances": int(rate), **outcome_json(outcome),
+             "cpu": without_background(_renamed(generated.cpu), idle, outcome.ok)})
 
 
 def _renamed(cpu: dict[str, float]) -> dict[str, float]:
@@ -231,7 +234,7 @@ def warm(d: Deployment, plan: Plan, generators: Generators, say: Callable[[str],
     say(f"{d.title}: warming up ({plan.warm_rows:,} rows through 2 consumers, 1 s of webhooks, {READERS} logins)")
     d.use_consumers(2)
     before = rows_written(d.stack)
-    publish_direct(d.stack, d.users, plan.warm_rows)
+    publish_direct(d.stack, d.users, plan.warm_rows, seed=random.getrandbits(48))
     wait_rows(d.stack, before + plan.warm_rows, timeout=300)
     d.stack.stop_consumers()
     ingest_round(d, max(d.proxies), generators, 1.0, plan.connections)
@@ -258,10 +261,6 @@ def _curves(deployments: dict[str, Deployment], plan: Plan, generators: Generato
                                               label="consumers")
     for d in deployments.values():
         d.stack.stop_consumers()
-    with phase("lists", f"GET /me/transactions at {plan.list_rate:.0f}/s, {plan.list_seconds:.0f} s rounds"):
-        measured["lists"] = measure_curve(deployments, (int(plan.list_rate),), max(1, plan.reps - 1),
-                                          lambda d, rate: list_round(d, rate, generators, plan.list_seconds), say=say,
-                                          label="lists/s")
     with phase("ingest", f"{plan.reps} × {plan.ingest_instances} ingest instances behind nginx, "
                          f"{plan.connections} connections, {plan.ingest_seconds:.0f} s rounds, consumers stopped"):
         measured["ingest"] = measure_curve(
@@ -274,6 +273,10 @@ def _curves(deployments: dict[str, Deployment], plan: Plan, generators: Generato
             deployments, plan.publishers, max(1, plan.reps - 1),
             lambda d, n: confirms.confirm_round(d.stack, body, {"rabbitmq": d.rabbitmq(), "leader": d.leader()}, n,
                                                 plan.confirm_seconds), say=say, label="publishers")
+    with phase("lists", f"GET /me/transactions at {plan.list_rate:.0f}/s, {plan.list_seconds:.0f} s rounds"):
+        measured["lists"] = measure_curve(deployments, (int(plan.list_rate),), max(1, plan.reps - 1),
+                                          lambda d, rate: list_round(d, rate, generators, plan.list_seconds), say=say,
+                                          label="lists/s")
     return measured, phases
 
 

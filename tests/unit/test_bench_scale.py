@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.curves import CurvePoint, bend, ceiling, explain, gains, per_unit
+from bench.curves import CurvePoint, bend, ceiling, explain, gains, per_unit, without_background
 from bench.deployments import with_upstreams
 from bench.host import Reading
 from bench.rounds import Pair, Round
@@ -160,3 +160,11 @@ def test_the_report_holds_each_curve_its_bend_and_the_models_check_and_prints_as
            "idle 2 % | 500 (×1.67) |" in text
     assert "| GET /me/transactions, p99 ms | 20 req/s offered | 30 |" in text
     assert bends(report).count("\n") == 5 and "1: 600 vs 1081" in checks(report)
+
+
+def test_what_a_group_burns_while_idle_is_taken_off_its_cost_per_unit() -> None:
+    cpu = {"seconds": 5.0, "cassandra_ms": 10.0, "cassandra_cores": 0.2, "api_ms": 8.0}
+    net = without_background(cpu, {"cassandra": 0.1, "api": 2.0}, units=100)
+    # 0.1 core × 5 s = 0.5 s of 1.0 s; the api's idle share exceeds its use: never below 0
+    assert net["cassandra_ms"] == 5.0 and net["api_ms"] == 0.0 and net["cassandra_background_cores"] == 0.1
+    assert without_background(cpu, {"cassandra": 0.1}, units=0)["cassandra_ms"] == 10.0
