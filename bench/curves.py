@@ -22,6 +22,9 @@ from bench.host import Reading, idle_percent, read, steal_percent
 # A step that adds less than half of what one instance gave at the start is where the curve
 # bends: past it, more instances mostly share what the first ones already had.
 BEND_GAIN = 0.5
+# Groups that are a part of another group (the node leading a queue is one of the broker's
+# nodes): shown, never added to a sum.
+PARTS = frozenset({"leader"})
 # Below this share of idle CPU the machine had nothing left to give: the bound was CPU.
 CPU_BOUND_IDLE_PERCENT = 10.0
 
@@ -96,8 +99,8 @@ class CurvePoint:
 
     @property
     def total_ms(self) -> float:
-        """Milliseconds of CPU per unit, every measured group together."""
-        return sum(self.ms.values())
+        """Milliseconds of CPU per unit, every measured group together (parts not twice)."""
+        return sum(v for name, v in self.ms.items() if name not in PARTS)
 
     def json(self) -> dict[str, object]:
         return {"instances": self.instances, "rate": self.rate, "machine_idle_percent": self.idle_percent,
@@ -106,7 +109,7 @@ class CurvePoint:
 
 def ceiling(ms_per_unit: Mapping[str, float], cores: float) -> float | None:
     """Units per second that `cores` fully busy can carry when each unit costs these ms of CPU."""
-    total = sum(ms_per_unit.values())
+    total = sum(v for name, v in ms_per_unit.items() if name not in PARTS)
     return cores * 1000 / total if total > 0 else None
 
 

@@ -366,7 +366,8 @@ SHOWN = {"consumers": ("consumers", "cassandra", "rabbitmq"), "ingest": ("worker
          "queue": ("rabbitmq", "leader"), "lists": ("api", "cassandra")}
 TITLES = {"consumers": "consumer rows/s", "ingest": "accepted webhooks/s via nginx", "queue":
           "confirmed publishes/s, one quorum queue", "lists": "GET /me/transactions, p99 ms"}
-LEVELS = {"consumers": "consumers", "ingest": "ingest instances", "queue": "publishers", "lists": "req/s offered"}
+LEVELS = {"consumers": ("consumer", "consumers"), "ingest": ("ingest instance", "ingest instances"),
+          "queue": ("publisher", "publishers"), "lists": ("req/s offered", "req/s offered")}
 
 
 def table(report: dict[str, Any]) -> str:
@@ -382,7 +383,7 @@ def table(report: dict[str, Any]) -> str:
             level = point["instances"]
             other = per["cluster"]["points"][i] if per["cluster"] and i < len(per["cluster"]["points"]) else None
             ratio = ratios.get(str(level))
-            rows.append([TITLES[name], f"{level} {LEVELS[name]}", _figure(name, per["single"], point),
+            rows.append([TITLES[name], f"{level} {LEVELS[name][level != 1]}", _figure(name, per["single"], point),
                          _costs(name, point), _figure(name, per["cluster"], other) if other else "—",
                          _costs(name, other) if other else "—",
                          f"{ratio['median']:.2f} ({ratio['min']:.2f}–{ratio['max']:.2f})" if ratio else "—"])

@@ -63,6 +63,7 @@ def test_the_curve_bends_after_the_last_point_before_a_step_that_adds_less_than_
 def test_ceiling_is_what_the_cores_carry_at_the_summed_cost_per_unit() -> None:
     assert ceiling({"consumers": 0.6, "cassandra": 0.9, "rabbitmq": 0.5}, cores=2) == pytest.approx(1000.0)
     assert ceiling({}, cores=2) is None
+    assert ceiling({"rabbitmq": 1.0, "leader": 0.4}, cores=2) == 2000.0  # the leader node is one of the brokers
 
 
 def test_the_explanation_names_the_step_the_bound_and_the_cpu_ceiling() -> None:
