@@ -47,9 +47,11 @@ def wait_rows(stack: Stack, target: float, timeout: float) -> float:
     return time.monotonic()
 
 
-def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int) -> None:
-    """Queues `rows` transactions on tally.ingest as ingest would (100 per message), without HTTP."""
-    source = Transactions(users, seed=rows)
+def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int, seed: int | None = None) -> None:
+    """Queues `rows` transactions on tally.ingest as ingest would (100 per message), without HTTP.
+    The same `seed` (by default `rows`) makes the same transaction ids: a round repeated with it
+    rewrites the rows of the one before."""
+    source = Transactions(users, seed=rows if seed is None else seed)
     pool = stack.runtime.publishers
     for start in range(0, rows, 100):
         batch = source.batch(min(100, rows - start))

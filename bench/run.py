@@ -45,7 +45,7 @@ def run(selected: list[str], quick: bool, say: Callable[[str], None] = print) ->
             if len(session.results) > first:
                 say(f"CPU steal during {', '.join(r.scenario for r in session.results[first:])}: {steal} %; "
                     f"CPU probe before it {probe} ms")
-        versions = _versions(stack)
+        versions = software(stack)
         settings = {k: v for k, v in dataclasses.asdict(stack.settings).items()
                     if "secret" not in k and "password" not in k and "key" not in k}
     duration = time.monotonic() - started
@@ -53,7 +53,8 @@ def run(selected: list[str], quick: bool, say: Callable[[str], None] = print) ->
     return session.results, path
 
 
-def _versions(stack: Stack) -> dict[str, Any]:
+def software(stack: Stack) -> dict[str, Any]:
+    """Versions of everything measured, and the commit (with a flag for uncommitted changes)."""
     cassandra = stack.session.execute("SELECT release_version FROM system.local").one().release_version
     try:
         rabbit = subprocess.run(["rabbitmqctl", "-q", "version"],
