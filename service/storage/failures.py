@@ -38,8 +38,13 @@ def answered_for(row: Any, table: str, **asked: Any) -> Any:
     """`row`, after checking that its key columns equal `asked`; raises AnswerMismatch."""
     got = {column: getattr(row, column) for column in asked}
     if got != asked:
-        raise AnswerMismatch(f"a read of {table} for {asked} was answered with the row of {got}")
+        raise AnswerMismatch(f"a read of {table} for {_shown(asked)} was answered with the row of {_shown(got)}")
     return row
+
+
+def _shown(key: dict[str, Any]) -> dict[str, Any]:
+    """A key for a log line: binary values (a session's token hash) by their length only."""
+    return {column: f"<{len(value)} bytes>" if isinstance(value, bytes) else value for column, value in key.items()}
 
 
 UNAVAILABLE: tuple[type[Exception], ...] = (

@@ -43,6 +43,13 @@ def test_a_list_row_of_another_user_is_never_shown_as_the_askers() -> None:
         _row(asker, row)
 
 
+def test_a_refused_session_answer_never_logs_the_token_hash() -> None:
+    row = namedtuple("Row", "token_hash user_id")(b"\x01" * 32, uuid.uuid4())  # noqa: PYI024
+    with pytest.raises(AnswerMismatch) as refused:
+        answered_for(row, "sessions", token_hash=b"\x02" * 32)
+    assert "<32 bytes>" in str(refused.value) and "\\x0" not in str(refused.value)
+
+
 def test_a_mismatched_answer_counts_as_unavailable_so_it_is_asked_again() -> None:
     # The api answers 503 + Retry-After; a consumer holds its batch and retries it.
     assert unavailable(AnswerMismatch("a read of sessions for … was answered with the row of …"))
