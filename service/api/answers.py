@@ -154,14 +154,9 @@ class Budgets(Answer):
     budgets: list[Budget]
 
 
-class Alert(Answer):
-    category: str
-    name: str
-    currency: str
-    amount: Money
-    spent: Money
-    remaining: Money
-    percent: float
+class Alert(BudgetProgress):
+    """A budget's progress when it crossed a threshold."""
+
     threshold: Annotated[int, Meta(extra_json_schema={"enum": list(THRESHOLDS)})]
     crossed_at: Instant
 

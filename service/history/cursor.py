@@ -63,16 +63,22 @@ def encode(cursor: Cursor, secret: str) -> str:
     return signed_payloads.encode(_to_json(cursor), secret, _CONTEXT)
 
 
-def decode(token: str, secret: str) -> Cursor:
-    """The cursor, once its signature verified. Raises InvalidCursor."""
+def verified(token: str, secret: str, context: bytes, max_chars: int) -> Any:
+    """The payload of a signed cursor (the list's or the sync feed's), once its signature
+    verified. Raises InvalidCursor saying what is wrong with it."""
     try:
-        data = signed_payloads.decode(token, secret, _CONTEXT, MAX_CURSOR_CHARS)
+        return signed_payloads.decode(token, secret, context, max_chars)
     except signed_payloads.Malformed:
         raise InvalidCursor("the cursor is malformed") from None
     except signed_payloads.Unverified:
         raise InvalidCursor("the cursor's signature does not verify") from None
     except signed_payloads.Unreadable as exc:
         raise InvalidCursor("the cursor cannot be read") from exc
+
+
+def decode(token: str, secret: str) -> Cursor:
+    """The cursor, once its signature verified. Raises InvalidCursor."""
+    data = verified(token, secret, _CONTEXT, MAX_CURSOR_CHARS)
     try:
         return _from_json(data)
     except (ValueError, KeyError, TypeError, IndexError) as exc:  # signed but unreadable: another version

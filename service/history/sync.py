@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
 from service import signed_payloads
-from service.history.cursor import InvalidCursor, Key
+from service.history.cursor import InvalidCursor, Key, verified
 from service.history.rows import Labelled, merge
 from service.repositories.changes import ADDED, MAX_ENTRY_DELAY, ChangeLogRepository
 from service.repositories.history import HistoryRepository
@@ -181,14 +181,7 @@ def encode(cursor: SyncCursor, secret: str) -> str:
 
 def decode(token: str, secret: str) -> SyncCursor:
     """Raises InvalidCursor for anything that does not verify or cannot be read."""
-    try:
-        data = signed_payloads.decode(token, secret, _CONTEXT, MAX_CURSOR_CHARS)
-    except signed_payloads.Malformed:
-        raise InvalidCursor("the cursor is malformed") from None
-    except signed_payloads.Unverified:
-        raise InvalidCursor("the cursor's signature does not verify") from None
-    except signed_payloads.Unreadable as exc:
-        raise InvalidCursor("the cursor cannot be read") from exc
+    data = verified(token, secret, _CONTEXT, MAX_CURSOR_CHARS)
     try:
         history = None
         if data["h"] is not None:
