@@ -3,10 +3,11 @@ in alternating pairs of rounds against the same logins with no burst, under two 
 the benchmark's own processes, pair by pair:
 
 - `shared`: every process of ours may run on every core (one machine for everything);
-- `pinned`: the api instance alone on CPU 1, everything else of ours (ingest, consumers,
-  simulators, load generators, this harness) on CPU 0 — as deployed, where the api has hosts of
-  its own, so the ratio measures contention through Cassandra and RabbitMQ, not a shared CPU.
-  Cassandra and RabbitMQ serve other users of this machine too and are left unpinned.
+- `pinned`: the api instance alone on CPU 1, everything else (ingest, consumers, simulators,
+  load generators, this harness, and the local Cassandra node and RabbitMQ when they run on
+  this machine) on CPU 0 — as deployed, where the api has hosts of its own, so the ratio
+  measures contention through Cassandra and RabbitMQ, not a shared CPU. The servers get every
+  core back after the last round, whatever happened.
 
 In a burst round the consumers run with the spout at `spout` rows/s each; in a login-only round
 they are paused (SIGSTOP), so its logins meet an idle stack. tally.ingest is purged before each
@@ -25,11 +26,12 @@ from typing import Any
 
 from bench import host, loadgen, rounds
 from bench.data import BenchUser
-from bench.measure import MemorySampler, ingest_depth, purge_ingest
+from bench.measure import MemorySampler, broker_pids, ingest_depth, local_cassandra_pid, purge_ingest
 from bench.rounds import Pair, Round
 from bench.scenarios import Result, failures, outcome_json
 from bench.stack import Stack, pause, resume
 from bench.traffic import Generators, Load, WebhookSpec
+from devtools.nodes import NodeError
 from devtools.procfs import descendants
 
 BURST_RATE = 50  # webhooks/s, 100 transactions each (issue 8)
@@ -46,6 +48,7 @@ class Burst:
     login_rate: float
     spout: int
     say: Callable[[str], None]
+    servers: dict[str, list[int]] = field(default_factory=dict)  # Cassandra's and RabbitMQ's pids on this machine
     placements: dict[str, str] = field(default_factory=dict)
 
     def place(self, layout: str) -> frozenset[int]:
@@ -58,11 +61,14 @@ class Burst:
         host.pin([os.getpid()], rest, children=False)
         host.pin([pid for name, pid in processes.items() if name != "api"], rest)
         host.pin([processes["api"]], {API_CPU} if pinned else everything)
+        for pids in self.servers.values():
+            host.pin(pids, rest)
         where = {name: "/".join(sorted({host.affinity(p) for p in descendants(pid)}))
                  for name, pid in processes.items()}
+        where |= {name: "/".join(sorted({host.affinity(p) for p in pids})) for name, pids in self.servers.items()}
+        unpinned = "" if self.servers else "; Cassandra and RabbitMQ not on this machine: unpinned"
         self.placements[layout] = (", ".join(f"{name} on CPU {cpus}" for name, cpus in where.items())
-                                   + f", harness and load generators on CPU {host.affinity(os.getpid())}; "
-                                   "Cassandra and RabbitMQ (shared) unpinned")
+                                   + f", harness and load generators on CPU {host.affinity(os.getpid())}{unpinned}")
         return frozenset(rest)
 
     def logins(self, cpus: frozenset[int]) -> Load:
@@ -98,13 +104,15 @@ def burst(run: Burst, pairs: int, *, drain: bool) -> list[Result]:
     for consumer in run.stack.consumers():
         pause(consumer)
     measured: dict[str, list[Pair]] = {"shared": [], "pinned": []}
-    with MemorySampler(run.stack) as memory:
-        for index in range(pairs):
-            for layout, done in measured.items():
-                done.append(rounds.pair(index, partial(run.burst_round, layout), partial(run.idle_round, layout)))
-                run.say(f"  pair {index + 1} {layout}: logins p99 {_ms(done[-1].subject.value)} during the burst, "
-                        f"{_ms(done[-1].baseline.value)} idle")
-    run.place("shared")
+    try:
+        with MemorySampler(run.stack) as memory:
+            for index in range(pairs):
+                for layout, done in measured.items():
+                    done.append(rounds.pair(index, partial(run.burst_round, layout), partial(run.idle_round, layout)))
+                    run.say(f"  pair {index + 1} {layout}: logins p99 {_ms(done[-1].subject.value)} during the "
+                            f"burst, {_ms(done[-1].baseline.value)} idle")
+    finally:
+        run.place("shared")  # Cassandra and RabbitMQ outlive the run: never leave them on one core
     for consumer in run.stack.consumers():
         resume(consumer)
     backlog = ingest_depth(run.stack)
@@ -115,6 +123,16 @@ def burst(run: Burst, pairs: int, *, drain: bool) -> list[Result]:
             _login_result(run, "login-under-burst", measured["shared"], 2.0, run.placements["shared"]),
             _login_result(run, "login-under-burst-pinned", measured["pinned"], 1.5, run.placements["pinned"]),
             _memory_result(memory.peaks)]
+
+
+def local_servers(stack: Stack) -> dict[str, list[int]]:
+    """The pids of the stack's Cassandra node and RabbitMQ when they are the local single node."""
+    if stack.settings.contact_points != ["127.0.0.1"]:
+        return {}
+    try:
+        return {"cassandra": [local_cassandra_pid()], "rabbitmq": broker_pids(stack)}
+    except NodeError:
+        return {}
 
 
 def _drain(stack: Stack) -> float:

@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.data import BenchUser, create_users
-from bench.measure import broker_pids
+from bench.measure import broker_pids, local_cassandra_pid
 from bench.stack import Stack, bench_settings, data_set, start_instance
 from bench.traffic import WebhookSpec
 from devtools.cluster import LocalCluster, cassandra_nodes, rabbit_nodes
-from devtools.nodes import ROOT, NodeError
+from devtools.nodes import ROOT
 from devtools.processes import AppProcess, free_port, start_consumer, start_process
-from devtools.procfs import descendants, stat_fields
+from devtools.procfs import descendants
 from service.broker.management import Management
 from service.broker.topology import INGEST
 from service.settings import Settings
@@ -149,16 +149,6 @@ def _deploy(key: str, stack: Stack, cassandra: list[int], say: Callable[[str], N
         deployment.proxies[n] = proxy
     stack.start_api()
     return deployment
-
-
-def local_cassandra_pid() -> int:
-    """The JVM of the local single node (scripts/cassandra pid, $TALLY_VAR)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CASSANDRA_HOSTS", "CASSANDRA_NODE_DIR")}
-    done = subprocess.run([str(ROOT / "scripts" / "cassandra"), "pid"], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
-    if done.returncode != 0 or not stat_fields(int(done.stdout.strip() or 0)):
-        raise NodeError("the local Cassandra node is not running: start it with scripts/cassandra start")
-    return int(done.stdout.strip())
 
 
 @contextlib.contextmanager

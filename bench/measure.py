@@ -4,6 +4,8 @@ the ingest queue and the broker's processes, peak memory."""
 from __future__ import annotations
 
 import json
+import os
+import random
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.data import BenchUser, Transactions, reaped, users_file
 from bench.host import peak_rss_mib
 from bench.stack import Stack, pause, resume
+from devtools.nodes import ROOT, NodeError
 from devtools.processes import settings_env
 from devtools.procfs import stat_fields
 from service.broker.connection import broker_connection, ensure_connected
@@ -49,9 +52,9 @@ def wait_rows(stack: Stack, target: float, timeout: float) -> float:
 
 def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int, seed: int | None = None) -> None:
     """Queues `rows` transactions on tally.ingest as ingest would (100 per message), without HTTP.
-    The same `seed` (by default `rows`) makes the same transaction ids: a round repeated with it
-    rewrites the rows of the one before."""
-    source = Transactions(users, seed=rows if seed is None else seed)
+    New transaction ids at every call (a round never rewrites the rows of the one before, as the
+    raw-driver baseline never does); the same `seed` makes the same ids."""
+    source = Transactions(users, seed=random.getrandbits(48) if seed is None else seed)
     pool = stack.runtime.publishers
     for start in range(0, rows, 100):
         batch = source.batch(min(100, rows - start))
@@ -111,6 +114,16 @@ def broker_pids(stack: Stack) -> list[int]:
     """The RabbitMQ nodes of the stack's broker that run on this host (none for a remote broker)."""
     pids = [int(node["os_pid"]) for node in Management(stack.settings).nodes() if node.get("os_pid")]
     return [pid for pid in pids if stat_fields(pid) and _command(pid).startswith("beam")]
+
+
+def local_cassandra_pid() -> int:
+    """The JVM of the local single node (scripts/cassandra pid, $TALLY_VAR)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CASSANDRA_HOSTS", "CASSANDRA_NODE_DIR")}
+    done = subprocess.run([str(ROOT / "scripts" / "cassandra"), "pid"], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    if done.returncode != 0 or not stat_fields(int(done.stdout.strip() or 0)):
+        raise NodeError("the local Cassandra node is not running: start it with scripts/cassandra start")
+    return int(done.stdout.strip())
 
 
 def _command(pid: int) -> str:

@@ -148,7 +148,7 @@ def burst_phase(s: Session) -> None:
     if not s.plan.quick:
         settle(s.stack.settings, [s.stack.settings.keyspace], s.say)
     run = burst.Burst(s.stack, s.generators, s.spec, s.login_users, s.plan.burst_seconds, s.plan.login_rate,
-                      s.plan.burst_cap, s.say)
+                      s.plan.burst_cap, s.say, servers=burst.local_servers(s.stack))
     wanted = s.wanted | ({"login-under-burst-pinned"} if "login-under-burst" in s.wanted else set())
     s.results.extend(r for r in burst.burst(run, s.plan.pairs, drain=not s.plan.quick) if r.scenario in wanted)
 

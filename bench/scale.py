@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import random
 import re
 import subprocess
 import tempfile
@@ -155,7 +154,7 @@ def consumer_round(d: Deployment, count: int, rows: int) -> tuple[float | None, 
     for app in consumers:
         pause(app)
     try:
-        publish_direct(d.stack, d.users, rows, seed=random.getrandbits(48))  # new rows, never a rewrite
+        publish_direct(d.stack, d.users, rows)
     except BaseException:
         for app in consumers:
             resume(app)
@@ -234,7 +233,7 @@ def warm(d: Deployment, plan: Plan, generators: Generators, say: Callable[[str],
     say(f"{d.title}: warming up ({plan.warm_rows:,} rows through 2 consumers, 1 s of webhooks, {READERS} logins)")
     d.use_consumers(2)
     before = rows_written(d.stack)
-    publish_direct(d.stack, d.users, plan.warm_rows, seed=random.getrandbits(48))
+    publish_direct(d.stack, d.users, plan.warm_rows)
     wait_rows(d.stack, before + plan.warm_rows, timeout=300)
     d.stack.stop_consumers()
     ingest_round(d, max(d.proxies), generators, 1.0, plan.connections)
