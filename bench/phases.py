@@ -40,6 +40,11 @@ class Plan:
     burst_cap: int = 300       # rows/s per consumer during the burst: the spout that keeps latency
     data_users: int = 200
 
+    def __post_init__(self) -> None:
+        if self.rows_1x <= READER_ROWS:
+            raise ValueError(f"the 1× data set ({self.rows_1x:,} rows) must hold more than the readers' "
+                             f"{READER_ROWS:,}")
+
     @classmethod
     def of(cls, quick: bool) -> Plan:
         # Rounds are as short as a stable figure allows: an ingest round sends thousands of
@@ -48,7 +53,7 @@ class Plan:
         # slowest login. The two rounds of a pair run seconds apart. --quick only checks that
         # everything works: 3 pairs of rounds too short for figures that hold.
         if quick:
-            return cls(True, 3, 1.5, ((2, 8),), (16, 32, 64), 10_000, 100_000, 3000, 4, 4, 8, data_users=60)
+            return cls(True, 3, 1.5, ((2, 8),), (16, 64), 8_000, 80_000, 3000, 2, 2.5, 4, data_users=60)
         return cls(False, 5, 5, ((2, 8), (2, 16), (4, 8)), (16, 32, 64), 100_000, 1_000_000, 20_000, 15, 15, 40)
 
 
