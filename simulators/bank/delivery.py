@@ -26,7 +26,8 @@ from tenacity import (
     stop_after_attempt,
     stop_before_delay,
     stop_when_event_set,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 CONNECT_TIMEOUT = 3.0
@@ -87,12 +88,13 @@ class _BackoffOrRetryAfter:
     """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
 
     def __init__(self, policy: RetryPolicy) -> None:
-        self._backoff = wait_exponential_jitter(initial=policy.backoff_initial, max=policy.backoff_max,
-                                                jitter=policy.backoff_initial)
+        self._backoff = (wait_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
+                         + wait_random(0, policy.backoff_initial))
+        self._max = policy.backoff_max
         self._cap = policy.max_retry_seconds
 
     def __call__(self, state: RetryCallState) -> float:
-        wait = self._backoff(state)
+        wait = min(self._backoff(state), self._max)
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
