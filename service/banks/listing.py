@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from service.banks.client import BankError, BankUnavailable, PartnerApiClient
 from service.repositories.partners import Partner
@@ -39,7 +39,7 @@ def list_page(client: PartnerApiClient, partner: Partner, account: str, first: d
     inclusive). Raises BankUnavailable after `attempts`, UnknownAccount, or BankError."""
 
     @retry(retry=retry_if_exception_type(BankUnavailable), stop=stop_after_attempt(attempts),
-           wait=wait_exponential(multiplier=0.5, max=8) + wait_random(0, 1), reraise=True)
+           wait=wait_exponential_jitter(multiplier=0.5, max=8), reraise=True)
     def fetch() -> Page:
         return _fetch(client, partner, account, (first, last), page=(page_token, page_size))
 

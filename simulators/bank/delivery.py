@@ -26,8 +26,7 @@ from tenacity import (
     stop_after_attempt,
     stop_before_delay,
     stop_when_event_set,
-    wait_exponential,
-    wait_random,
+    wait_exponential_jitter,
 )
 
 CONNECT_TIMEOUT = 3.0
@@ -88,13 +87,12 @@ class _BackoffOrRetryAfter:
     """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
 
     def __init__(self, policy: RetryPolicy) -> None:
-        self._backoff = (wait_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
-                         + wait_random(0, policy.backoff_initial))
-        self._max = policy.backoff_max
+        self._backoff = wait_exponential_jitter(multiplier=policy.backoff_initial, max=policy.backoff_max,
+                                                jitter=policy.backoff_initial)
         self._cap = policy.max_retry_seconds
 
     def __call__(self, state: RetryCallState) -> float:
-        wait = min(self._backoff(state), self._max)
+        wait = self._backoff(state)
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:

@@ -57,3 +57,14 @@ def test_a_bank_down_for_every_attempt_is_named_with_the_account_and_the_attempt
     with pytest.raises(BankUnavailable, match=r"bank-a did not answer for account acc-1, .*after 2 attempts"):
         list_page(client(bank), PARTNER, "acc-1", *DAYS, attempts=2)
     assert bank.calls == 2
+
+
+def test_the_backoff_with_its_jitter_never_exceeds_eight_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("tenacity.nap.time.sleep", waits.append)
+    bank = Bank(*[Answer(503, {}) for _ in range(8)])
+    with pytest.raises(BankUnavailable):
+        list_page(client(bank), PARTNER, "acc-1", *DAYS, attempts=8)
+    assert len(waits) == 7
+    assert all(min(8.0, 0.5 * 2 ** n) <= w <= min(8.0, 0.5 * 2 ** n + 1) for n, w in enumerate(waits))
+    assert max(waits) == 8.0  # 0.5 × 2^6 = 32, capped with its jitter included
