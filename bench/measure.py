@@ -50,11 +50,11 @@ def wait_rows(stack: Stack, target: float, timeout: float) -> float:
     return time.monotonic()
 
 
-def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int, seed: int | None = None) -> None:
+def publish_direct(stack: Stack, users: Sequence[BenchUser], rows: int) -> None:
     """Queues `rows` transactions on tally.ingest as ingest would (100 per message), without HTTP.
-    New transaction ids at every call (a round never rewrites the rows of the one before, as the
-    raw-driver baseline never does); the same `seed` makes the same ids."""
-    source = Transactions(users, seed=random.getrandbits(48) if seed is None else seed)
+    New transaction ids at every call: a round never rewrites the rows of the one before, as the
+    raw-driver baseline never does."""
+    source = Transactions(users, seed=random.getrandbits(48))
     pool = stack.runtime.publishers
     for start in range(0, rows, 100):
         batch = source.batch(min(100, rows - start))
